@@ -1,0 +1,26 @@
+"""Autograder for recurrent neural network labs (Keras and PyTorch flavours).
+
+The library API: :func:`grade` runs one notebook and returns a :class:`Report`; :func:`load_lab`
+and :func:`list_labs` read the course's assignment specs. Frameworks are never imported here.
+"""
+
+from __future__ import annotations
+
+from grader.course import list_labs, load_lab
+from grader.errors import GraderError, InputError, KernelError, ProbeError, SpecError
+from grader.grading import grade
+from grader.report import CheckResult, Report
+
+__all__ = [
+    "CheckResult",
+    "GraderError",
+    "InputError",
+    "KernelError",
+    "ProbeError",
+    "Report",
+    "SpecError",
+    "grade",
+    "list_labs",
+    "load_lab",
+]
+__version__ = "0.1.0"

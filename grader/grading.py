@@ -1,0 +1,178 @@
+"""Grading one notebook: run it in a fresh kernel, then judge every check of its lab."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+import time
+import traceback
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+import numpy as np
+
+from grader import frameworks
+from grader.checks import registry
+from grader.checks.base import CheckContext
+from grader.course import load_lab
+from grader.errors import InputError, ProbeError
+from grader.execute import KernelSession
+from grader.notebook import code_cells, identify, read_notebook
+from grader.probing import probe
+from grader.report import ERROR, FAILED, PASSED, CellEvent, CheckResult, Report
+from grader.spec import CheckSpec, Lab
+
+KERNEL_SEED = 1234
+Progress = Callable[[str], None]
+
+
+class Grading:
+    """A notebook of one lab running in its own kernel, ready to be judged (possibly several times)."""
+
+    def __init__(self, lab: Lab, framework: str, seed: int | None = None, progress: Progress | None = None) -> None:
+        if framework not in lab.flavours:
+            raise InputError(f"lab {lab.id} has no {framework!r} flavour (it has: {', '.join(lab.flavours)})")
+        self.lab, self.framework = lab, frameworks.get(framework)
+        self.seed = secrets.randbelow(2**31) if seed is None else int(seed)
+        self.progress = progress or (lambda message: None)
+        self.internal_errors: list[str] = []
+        self._tmp = tempfile.TemporaryDirectory(prefix="grader-run-")
+        self.workdir = Path(self._tmp.name)
+        self.session: KernelSession | None = None
+
+    # -- running the notebook --------------------------------------------------------------------
+    def _prepare_workdir(self, nb: nbformat.NotebookNode, name: str) -> None:
+        if self.lab.public_dir.is_dir():
+            shutil.copytree(self.lab.public_dir, self.workdir, dirs_exist_ok=True)
+        nbformat.write(nb, self.workdir / name)
+
+    def execute(self, nb: nbformat.NotebookNode, name: str = "submission.ipynb") -> list[CellEvent]:
+        limits = self.lab.limits
+        self._prepare_workdir(nb, name)
+        self.session = KernelSession(
+            self.workdir,
+            env=self.framework.environment(limits.threads),
+            setup_code=self.framework.setup_code(KERNEL_SEED, limits.threads),
+            memory_mb=limits.memory_mb,
+            replay_timeout=limits.cell_timeout,
+        )
+        self.progress("starting kernel")
+        self.session.start()
+        deadline = time.monotonic() + limits.notebook_timeout
+        events: list[CellEvent] = []
+        cells = code_cells(nb)
+        for position, (index, source) in enumerate(cells):
+            remaining = deadline - time.monotonic()
+            if remaining <= 1:
+                events.extend(CellEvent(i, "skipped", f"not run: the notebook used up its {limits.notebook_timeout:.0f} s")
+                              for i, _ in cells[position:])
+                break
+            self.progress(f"cell {index + 1}/{len(nb.cells)}")
+            outcome = self.session.run_student_cell(source, min(limits.cell_timeout, remaining))
+            if outcome.status != "ok":
+                events.append(CellEvent(index, outcome.status, outcome.message))
+        return events
+
+    def run_extra_cell(self, source: str) -> str:
+        """Run one more cell after the notebook (a wrong solution appended to a reference); returns its status."""
+        assert self.session is not None
+        return self.session.run_student_cell(source, self.lab.limits.cell_timeout).status
+
+    # -- judging -----------------------------------------------------------------------------
+    def judge(self, only: set[str] | None = None) -> list[CheckResult]:
+        assert self.session is not None, "execute() first"
+        return [self.judge_check(check) for check in self.lab.checks_for(self.framework.name)
+                if only is None or check.id in only]
+
+    def judge_check(self, check: CheckSpec) -> CheckResult:
+        assert self.session is not None
+        self.progress(f"check {check.id}")
+        started = time.monotonic()
+        kind = registry.get(check.kind)
+        ctx = CheckContext(
+            framework=self.framework.name,
+            rng=np.random.default_rng([self.seed, zlib.crc32(check.id.encode())]),
+            hidden_dir=self.lab.hidden_dir,
+            lab_id=self.lab.id,
+        )
+        result = CheckResult(check.id, check.title, 0.0, check.points, FAILED, visibility=check.visibility)
+        try:
+            plan = kind.plan(check.params, ctx)
+            modules = ["harness", self.framework.adapter, *kind.kernel_modules]
+            results = probe(self.session, plan.calls, modules, self.lab.limits.probe_timeout)
+            verdict = kind.judge(check.params, ctx, plan, results)
+        except ProbeError as exc:
+            result.status, result.message = ERROR, str(exc)
+        except Exception as exc:  # noqa: BLE001 - a bug in a check must not lose the other checks
+            self.internal_errors.append(f"{check.id}: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+            result.status, result.message = ERROR, f"internal grader error in this check ({type(exc).__name__}: {exc})"
+        else:
+            result.status = PASSED if verdict.passed else FAILED
+            result.message = verdict.message
+            result.score = check.points if verdict.passed else 0.0
+        result.seconds = time.monotonic() - started
+        return result
+
+    # -- namespace snapshots (wrong solutions judged in one kernel) ----------------------------
+    def snapshot(self) -> None:
+        assert self.session is not None
+        self.session.run_code("__grader_saved__ = dict(globals())", timeout=30)
+
+    def restore(self) -> None:
+        assert self.session is not None
+        self.session.run_code(
+            "for __k in [k for k in globals() if k not in __grader_saved__]:\n    del globals()[__k]\n"
+            "globals().update(__grader_saved__)\n",
+            timeout=30,
+        )
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.shutdown()
+            self.session = None
+        self._tmp.cleanup()
+
+    def __enter__(self) -> Grading:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def grade(
+    notebook: str | Path,
+    lab: str | None = None,
+    framework: str | None = None,
+    seed: int | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Grade one notebook and return its :class:`Report`.
+
+    ``lab`` and ``framework`` default to the notebook's metadata (``metadata.grader``); the
+    framework can also be recognised from the notebook's imports. Raises :class:`InputError` for
+    input that cannot be graded; everything the student's code does becomes part of the report.
+    """
+    path = Path(notebook)
+    nb = read_notebook(path)
+    lab_id, framework_name = identify(nb, lab, framework)
+    if lab_id is None:
+        raise InputError(f"{path}: the notebook does not say which lab it is; pass --lab")
+    spec = load_lab(lab_id)
+    if framework_name is None:
+        raise InputError(f"{path}: cannot tell the framework of this notebook; pass --framework keras|torch")
+    frameworks.get(framework_name)
+    started = time.monotonic()
+    with Grading(spec, framework_name, seed, progress) as run:
+        events = run.execute(nb, path.name)
+        executed = time.monotonic()
+        checks = run.judge()
+        report = Report(spec.id, framework_name, str(path), checks, events, run.seed)
+        report.execution_seconds = executed - started
+        report.grading_seconds = time.monotonic() - executed
+        if run.session is not None and run.session.restarts:
+            report.notes.append(f"the kernel was restarted {run.session.restarts} time(s)")
+        report.internal_errors = run.internal_errors
+    return report

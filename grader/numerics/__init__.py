@@ -1,0 +1,1 @@
+"""The grader's own NumPy implementations that checks compare the student's results with."""

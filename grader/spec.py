@@ -1,0 +1,153 @@
+"""Assignment specs: ``assignments/<lab>/assignment.yaml`` read, validated and typed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grader.errors import SpecError
+from grader.paths import course_root, package_file
+
+FRAMEWORKS = ("keras", "torch")
+
+
+@dataclass(frozen=True)
+class Limits:
+    cell_timeout: float
+    notebook_timeout: float
+    probe_timeout: float = 60.0
+    memory_mb: int | None = None
+    threads: int = 2
+
+
+@dataclass(frozen=True)
+class Flavour:
+    framework: str
+    notebook: Path
+    reference: Path
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    title: str
+    kind: str
+    points: float
+    visibility: str = "public"
+    flavours: tuple[str, ...] = FRAMEWORKS
+    params: dict[str, Any] = field(default_factory=dict)
+    calibration: str | None = None
+
+
+@dataclass(frozen=True)
+class Lab:
+    id: str
+    title: str
+    root: Path
+    flavours: dict[str, Flavour]
+    limits: Limits
+    checks: tuple[CheckSpec, ...]
+    api: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def public_dir(self) -> Path:
+        return self.root / "public"
+
+    @property
+    def hidden_dir(self) -> Path:
+        return self.root / "hidden"
+
+    def checks_for(self, framework: str) -> list[CheckSpec]:
+        return [check for check in self.checks if framework in check.flavours]
+
+    def max_score(self, framework: str) -> float:
+        return sum(check.points for check in self.checks_for(framework))
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    return json.loads(package_file("assignment.schema.json").read_text())
+
+
+def validate_data(data: Any, path: str) -> None:
+    """Raise :class:`SpecError` listing every place where ``data`` breaks the schema."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(_schema())
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
+        problems.append(f"{where}: {error.message}")
+    if problems:
+        raise SpecError(path, problems)
+
+
+def parse_lab(data: dict[str, Any], lab_dir: Path, known_kinds: set[str] | None = None) -> Lab:
+    """Build a :class:`Lab` from already parsed YAML, checking what the schema cannot."""
+    path = str(lab_dir / "assignment.yaml")
+    validate_data(data, path)
+    problems = []
+    if data["lab"] != lab_dir.name:
+        problems.append(f"lab: {data['lab']!r} differs from its folder name {lab_dir.name!r}")
+    for flavour in data["flavours"]:
+        ids = [check["id"] for check in data["checks"] if flavour in check.get("flavours", FRAMEWORKS)]
+        duplicates = sorted({check_id for check_id in ids if ids.count(check_id) > 1})
+        if duplicates:
+            problems.append(f"checks: duplicate ids in the {flavour} flavour: {', '.join(duplicates)}")
+    if known_kinds is not None:
+        for check in data["checks"]:
+            if check["kind"] not in known_kinds:
+                problems.append(
+                    f"checks/{check['id']}: no check kind named {check['kind']!r} "
+                    f"(known: {', '.join(sorted(known_kinds))})"
+                )
+    if problems:
+        raise SpecError(path, problems)
+
+    root = course_root()
+    flavours = {
+        name: Flavour(name, lab_dir / entry["notebook"], root / entry["reference"])
+        for name, entry in data["flavours"].items()
+    }
+    checks = tuple(
+        CheckSpec(
+            id=check["id"],
+            title=check["title"],
+            kind=check["kind"],
+            points=float(check["points"]),
+            visibility=check.get("visibility", "public"),
+            flavours=tuple(f for f in check.get("flavours", FRAMEWORKS) if f in flavours),
+            params=dict(check.get("params", {})),
+            calibration=check.get("calibration"),
+        )
+        for check in data["checks"]
+    )
+    return Lab(
+        id=data["lab"],
+        title=data["title"],
+        root=lab_dir,
+        flavours=flavours,
+        limits=Limits(**data["limits"]),
+        checks=checks,
+        api=tuple(data.get("api", ())),
+        description=data.get("description", ""),
+    )
+
+
+def read_lab(lab_dir: Path, known_kinds: set[str] | None = None) -> Lab:
+    path = lab_dir / "assignment.yaml"
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise SpecError(str(path), ["file not found"]) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(str(path), [f"not valid YAML: {exc}"]) from None
+    if not isinstance(data, dict):
+        raise SpecError(str(path), ["the spec must be a mapping"])
+    return parse_lab(data, lab_dir, known_kinds)
