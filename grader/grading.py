@@ -9,6 +9,7 @@ import time
 import traceback
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -148,12 +149,15 @@ def grade(
     framework: str | None = None,
     seed: int | None = None,
     progress: Progress | None = None,
+    cell_timeout: float | None = None,
+    notebook_timeout: float | None = None,
 ) -> Report:
     """Grade one notebook and return its :class:`Report`.
 
     ``lab`` and ``framework`` default to the notebook's metadata (``metadata.grader``); the
     framework can also be recognised from the notebook's imports. Raises :class:`InputError` for
     input that cannot be graded; everything the student's code does becomes part of the report.
+    ``cell_timeout`` and ``notebook_timeout`` (seconds) override the lab's limits.
     """
     path = Path(notebook)
     nb = read_notebook(path)
@@ -161,6 +165,8 @@ def grade(
     if lab_id is None:
         raise InputError(f"{path}: the notebook does not say which lab it is; pass --lab")
     spec = load_lab(lab_id)
+    overrides = {"cell_timeout": cell_timeout, "notebook_timeout": notebook_timeout}
+    spec = replace(spec, limits=replace(spec.limits, **{k: v for k, v in overrides.items() if v is not None}))
     if framework_name is None:
         raise InputError(f"{path}: cannot tell the framework of this notebook; pass --framework keras|torch")
     frameworks.get(framework_name)

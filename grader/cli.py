@@ -1,0 +1,135 @@
+"""The ``grader`` command line: thin over the library; exit codes are decided here only."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from grader.errors import GraderError, InputError, SpecError
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="grader")
+def main() -> None:
+    """Grade recurrent-neural-network lab notebooks (Keras or PyTorch) in a fresh kernel."""
+
+
+@main.command()
+@click.argument("notebook", type=click.Path(path_type=Path))
+@click.option("--lab", help="Lab id (default: from the notebook's metadata).")
+@click.option("--framework", type=click.Choice(["keras", "torch"]), help="Flavour (default: from the notebook).")
+@click.option("--format", "formats", multiple=True, default=("terminal",), show_default=True,
+              help="Report format; repeat to write several (paired in order with --output).")
+@click.option("--output", "outputs", multiple=True, type=click.Path(path_type=Path),
+              help="Write the report to FILE instead of standard output; repeat for several formats.")
+@click.option("--seed", type=int, help="Seed of the hidden inputs (default: random; the report records it).")
+@click.option("--cell-timeout", type=click.FloatRange(min=1), help="Seconds one cell may run (default: the lab's).")
+@click.option("--timeout", "notebook_timeout", type=click.FloatRange(min=1),
+              help="Seconds the whole notebook may run (default: the lab's).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages on standard error.")
+def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple[str, ...],
+          outputs: tuple[Path, ...], seed: int | None, cell_timeout: float | None,
+          notebook_timeout: float | None, quiet: bool) -> None:
+    """Grade NOTEBOOK and print its report.
+
+    Exit status: 0 every check passed, 1 some check failed, 2 unusable input, 3 the grader failed.
+    """
+    from grader import formats as report_formats
+    from grader.grading import grade
+
+    try:
+        renderers = [report_formats.get(name) for name in formats]
+        if outputs and len(outputs) != len(formats):
+            raise InputError(f"{len(outputs)} --output for {len(formats)} --format; give one --format per --output")
+        progress = None if quiet else (lambda message: click.echo(f"  {message}", err=True))
+        report = grade(notebook, lab=lab, framework=framework, seed=seed, progress=progress,
+                       cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except GraderError as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a crash into exit code 3
+        _fail(f"the grader failed: {type(exc).__name__}: {exc}", EXIT_INTERNAL)
+    for index, renderer in enumerate(renderers):
+        text = renderer(report)
+        if outputs:
+            outputs[index].parent.mkdir(parents=True, exist_ok=True)
+            outputs[index].write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)
+    if report.internal_errors:
+        for error in report.internal_errors:
+            click.echo(error, err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_OK if report.all_passed else EXIT_FAILED)
+
+
+@main.command(name="list")
+def list_command() -> None:
+    """List the labs, their flavours and points."""
+    from grader.course import list_labs
+
+    try:
+        labs = list_labs()
+    except SpecError as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    for lab in labs:
+        flavours = ", ".join(f"{name} {lab.max_score(name):g} pts" for name in lab.flavours)
+        click.echo(f"{lab.id:28} {lab.title}  [{flavours}]  ({len(lab.checks_for(next(iter(lab.flavours))))} checks)")
+
+
+@main.command()
+@click.argument("lab", required=False)
+@click.option("--check", "check_only", is_flag=True, help="Only report notebooks that are out of date; exit 1 if any.")
+def release(lab: str | None, check_only: bool) -> None:
+    """Generate the student notebooks of LAB (default: every lab) from its reference notebooks."""
+    from grader.course import lab_ids, load_lab
+    from grader.release import build_release, write_release
+
+    stale = []
+    try:
+        for lab_id in [lab] if lab else lab_ids():
+            releases = build_release(load_lab(lab_id))
+            if check_only:
+                stale += [r.path for r in releases if not r.up_to_date]
+            else:
+                for path in write_release(releases):
+                    click.echo(f"wrote {path}")
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except GraderError as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    for path in stale:
+        click.echo(f"out of date: {path} (run `grader release`)", err=True)
+    if stale:
+        sys.exit(EXIT_FAILED)
+    if check_only:
+        click.echo("student notebooks are up to date")
+
+
+@main.command()
+@click.argument("lab")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the checks' inputs.")
+def validate(lab: str, seed: int) -> None:
+    """Prove LAB's checks: references score full marks, wrong solutions fail, student notebooks score 0."""
+    from grader.validate import validate_lab
+
+    try:
+        result = validate_lab(lab, seed=seed, progress=lambda message: click.echo(f"  {message}", err=True))
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except GraderError as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    for ok, text in result.lines:
+        click.echo(f"{'ok  ' if ok else 'FAIL'} {text}")
+    click.echo(f"{lab}: {'valid' if result.ok else 'INVALID'}")
+    sys.exit(EXIT_OK if result.ok else EXIT_FAILED)

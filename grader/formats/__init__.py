@@ -1,0 +1,36 @@
+"""Report formats, registered explicitly: each renders a :class:`~grader.report.Report` to text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from grader.errors import InputError
+from grader.formats import json_format, terminal
+from grader.report import Report
+
+Renderer = Callable[[Report], str]
+
+_REGISTRY: dict[str, Renderer] = {}
+
+
+def register(name: str, renderer: Renderer) -> None:
+    _REGISTRY[name] = renderer
+
+
+def get(name: str) -> Renderer:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise InputError(f"no report format named {name!r}; choose one of {', '.join(names())}") from None
+
+
+def names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def render(report: Report, name: str) -> str:
+    return get(name)(report)
+
+
+register("terminal", terminal.render)
+register("json", json_format.render)

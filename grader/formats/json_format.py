@@ -1,0 +1,11 @@
+"""The JSON report (documented in the README)."""
+
+from __future__ import annotations
+
+import json
+
+from grader.report import Report
+
+
+def render(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2) + "\n"

@@ -1,0 +1,113 @@
+"""``grader validate LAB``: the lab's checks are proven on its references and its wrong solutions.
+
+For each flavour: the reference scores full marks; each wrong solution (a cell appended to the
+executed reference, judged in the same kernel) fails exactly the checks it declares; every check is
+failed by at least one wrong solution; the generated student notebook is up to date, runs without
+error and scores 0.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.course import load_lab
+from grader.grading import Grading
+from grader.notebook import read_notebook
+from grader.paths import course_root
+from grader.release import build_release
+
+_EXPECT = re.compile(r"^#\s*expect-fail:\s*(?P<ids>.+)$", re.M)
+
+
+@dataclass
+class WrongSolution:
+    name: str
+    source: str
+    expect_fail: frozenset[str]
+
+
+@dataclass
+class Validation:
+    lab: str
+    lines: list[tuple[bool, str]] = field(default_factory=list)
+
+    def add(self, ok: bool, text: str) -> None:
+        self.lines.append((ok, text))
+
+    @property
+    def ok(self) -> bool:
+        return all(ok for ok, _ in self.lines)
+
+
+def wrong_solutions_dir() -> Path:
+    return course_root() / "tests" / "wrong_solutions"
+
+
+def load_wrong_solutions(lab_id: str, framework: str, root: Path | None = None) -> list[WrongSolution]:
+    folder = (root or wrong_solutions_dir()) / lab_id / framework
+    solutions = []
+    for path in sorted(folder.glob("*.py")):
+        text = path.read_text()
+        match = _EXPECT.search(text)
+        ids = frozenset(part.strip() for part in match.group("ids").split(",")) if match else frozenset()
+        solutions.append(WrongSolution(path.stem, text, ids))
+    return solutions
+
+
+def validate_lab(
+    lab_id: str,
+    seed: int = 0,
+    wrong_root: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Validation:
+    lab = load_lab(lab_id)
+    say = progress or (lambda message: None)
+    result = Validation(lab.id)
+    releases = {release.framework: release for release in build_release(lab)}
+    for framework, flavour in lab.flavours.items():
+        check_ids = {check.id for check in lab.checks_for(framework)}
+        say(f"{framework}: reference")
+        with Grading(lab, framework, seed, progress) as run:
+            events = run.execute(read_notebook(flavour.reference), flavour.reference.name)
+            for event in events:
+                result.add(False, f"{framework} reference: cell {event.index + 1} {event.status}: {event.message}")
+            checks = run.judge()
+            lost = [c for c in checks if not c.passed]
+            result.add(not lost, f"{framework} reference scores {sum(c.score for c in checks):g}/"
+                                 f"{sum(c.max_score for c in checks):g}"
+                                 + "".join(f"\n    {c.id}: {c.message}" for c in lost))
+            caught: set[str] = set()
+            run.snapshot()
+            for wrong in load_wrong_solutions(lab.id, framework, wrong_root):
+                say(f"{framework}: wrong solution {wrong.name}")
+                status = run.run_extra_cell(wrong.source)
+                failed = {c.id for c in run.judge() if not c.passed}
+                caught |= failed
+                unknown = wrong.expect_fail - check_ids
+                ok = status == "ok" and failed == wrong.expect_fail and not unknown
+                detail = "" if ok else (
+                    f" (cell {status}; expected to fail: {', '.join(sorted(wrong.expect_fail)) or 'nothing declared'}; "
+                    f"failed: {', '.join(sorted(failed)) or 'none'})"
+                )
+                result.add(ok, f"{framework} wrong solution {wrong.name} fails {', '.join(sorted(failed)) or 'nothing'}{detail}")
+                run.restore()
+            never = sorted(check_ids - caught)
+            result.add(not never, f"{framework}: every check fails on some wrong solution"
+                       + (f" — never failed: {', '.join(never)}" if never else ""))
+        release = releases[framework]
+        result.add(release.up_to_date, f"{framework} student notebook {release.path.name} is "
+                   + ("up to date" if release.up_to_date else "missing or out of date: run `grader release`"))
+        if not release.path.is_file():
+            continue
+        say(f"{framework}: student notebook")
+        with Grading(lab, framework, seed, progress) as run:
+            events = run.execute(read_notebook(release.path), release.path.name)
+            result.add(not events, f"{framework} student notebook runs without error"
+                       + "".join(f"\n    cell {e.index + 1} {e.status}: {e.message}" for e in events))
+            scored = [c for c in run.judge() if c.score > 0]
+            result.add(not scored, f"{framework} student notebook scores 0"
+                       + "".join(f"\n    {c.id} gave {c.score:g} points" for c in scored))
+    return result
