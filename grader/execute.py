@@ -9,6 +9,7 @@ see the student's functions.
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -90,6 +91,7 @@ class KernelSession:
         self._client: NotebookClient | None = None
         self._watch: _MemoryWatch | None = None
         self._replay: list[str] = []  # sources of cells that ran fine, in order
+        self._last_reply: dict = {}
         self.restarts = 0
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -104,10 +106,12 @@ class KernelSession:
             startup_timeout=120,
             iopub_timeout=4,
             record_timing=False,
+            on_cell_executed=self._remember_reply,
         )
         try:
             self._client.create_kernel_manager()
-            self._client.start_new_kernel(cwd=str(self.workdir), env=self.env)
+            # the kernel's own stderr (start-up warnings) is not the student's output, which comes over iopub
+            self._client.start_new_kernel(cwd=str(self.workdir), env=self.env, stderr=subprocess.DEVNULL)
             self._client.start_new_kernel_client()
         except Exception as exc:  # noqa: BLE001 - any failure to start is the grader's problem
             raise KernelError(f"could not start a Jupyter kernel: {exc}") from exc
@@ -119,6 +123,9 @@ class KernelSession:
         outcome = self.run_code(self.setup_code, timeout=300)
         if outcome.status != "ok":
             raise KernelError(f"the kernel's setup code failed: {outcome.message}")
+
+    def _remember_reply(self, cell: object = None, cell_index: int = 0, execute_reply: dict | None = None) -> None:
+        self._last_reply = (execute_reply or {}).get("content", {}) or {}
 
     def shutdown(self) -> None:
         if self._watch:
@@ -146,6 +153,7 @@ class KernelSession:
         self._log.cells.append(cell)
         index = len(self._log.cells) - 1
         self._client.timeout = max(1, int(round(timeout)))
+        self._last_reply = {}
         started = time.monotonic()
         try:
             self._client.execute_cell(cell, index)
@@ -159,6 +167,9 @@ class KernelSession:
             return CellOutcome("timeout", f"ran longer than {timeout:.0f} s", time.monotonic() - started)
         seconds = time.monotonic() - started
         outputs = list(cell.get("outputs", []))
+        if self._last_reply.get("ename") == _TIMEOUT_ENAME:
+            # nbclient's own reply after interrupting: the code may have swallowed the interrupt
+            return CellOutcome("timeout", f"ran longer than {timeout:.0f} s and was interrupted", seconds, outputs)
         errors = [out for out in outputs if out.get("output_type") == "error"]
         if errors:
             error = errors[-1]
@@ -171,10 +182,13 @@ class KernelSession:
     def responsive(self, timeout: float = _GRACE_SECONDS) -> bool:
         return self.run_code("pass", timeout).status == "ok"
 
-    def run_student_cell(self, source: str, timeout: float) -> CellOutcome:
-        """Run a cell of the student's notebook; keep the kernel usable whatever it does."""
+    def run_student_cell(self, source: str, timeout: float, replay: bool = True) -> CellOutcome:
+        """Run a cell of the student's notebook; keep the kernel usable whatever it does.
+
+        A cell that ran fine is replayed after a restart unless ``replay`` is false.
+        """
         outcome = self.run_code(source, timeout)
-        if outcome.status == "ok":
+        if outcome.status == "ok" and replay:
             self._replay.append(source)
         elif outcome.status == "timeout" and not self.responsive():
             outcome.message += "; the kernel ignored the interrupt and was restarted"

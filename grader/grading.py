@@ -19,7 +19,7 @@ from grader import frameworks
 from grader.checks import registry
 from grader.checks.base import CheckContext
 from grader.course import load_lab
-from grader.errors import InputError, ProbeError
+from grader.errors import InputError, KernelError, ProbeError
 from grader.execute import KernelSession
 from grader.notebook import code_cells, identify, read_notebook
 from grader.probing import probe
@@ -80,7 +80,7 @@ class Grading:
     def run_extra_cell(self, source: str) -> str:
         """Run one more cell after the notebook (a wrong solution appended to a reference); returns its status."""
         assert self.session is not None
-        return self.session.run_student_cell(source, self.lab.limits.cell_timeout).status
+        return self.session.run_student_cell(source, self.lab.limits.cell_timeout, replay=False).status
 
     # -- judging -----------------------------------------------------------------------------
     def judge(self, only: set[str] | None = None) -> list[CheckResult]:
@@ -123,12 +123,16 @@ class Grading:
         self.session.run_code("__grader_saved__ = dict(globals())", timeout=30)
 
     def restore(self) -> None:
+        """Put back the names saved by :meth:`snapshot`; raises if the kernel could not do it."""
         assert self.session is not None
-        self.session.run_code(
-            "for __k in [k for k in globals() if k not in __grader_saved__]:\n    del globals()[__k]\n"
+        outcome = self.session.run_code(
+            "for __k in [k for k in globals() if k not in __grader_saved__ and k != '__grader_saved__']:\n"
+            "    del globals()[__k]\n"
             "globals().update(__grader_saved__)\n",
             timeout=30,
         )
+        if outcome.status != "ok":
+            raise KernelError(f"could not restore the notebook's names: {outcome.message}")
 
     def close(self) -> None:
         if self.session is not None:

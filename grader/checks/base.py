@@ -102,6 +102,8 @@ def matches(expected: np.ndarray, got: Any, atol: float, rtol: float = 1e-4) -> 
 def require_ok(result: CallResult, call_text: str) -> Any:
     if not result.ok:
         assert result.error is not None
+        if result.error.missing:
+            raise Failed(result.error.message)
         raise Failed(f"{call_text} {result.error.describe()}")
     return result.value
 
