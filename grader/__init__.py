@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from grader.course import list_labs, load_lab
 from grader.errors import GraderError, InputError, KernelError, ProbeError, SpecError
-from grader.grading import grade
 from grader.report import CheckResult, Report
 
 __all__ = [
@@ -24,3 +23,12 @@ __all__ = [
     "load_lab",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # ``grade`` pulls in the kernel machinery (nbclient); load it only when it is used.
+    if name == "grade":
+        from grader.grading import grade
+
+        return grade
+    raise AttributeError(f"module 'grader' has no attribute {name!r}")

@@ -20,7 +20,6 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.errors import KernelError
-from grader.report import CellEvent
 
 _TIMEOUT_ENAME = "GraderCellTimeout"
 _GRACE_SECONDS = 10.0

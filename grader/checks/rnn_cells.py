@@ -6,7 +6,17 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import CheckContext, CheckKind, Failed, Plan, Verdict, compare, matches, require_ok, run_judge
+from grader.checks.base import (
+    CheckContext,
+    CheckKind,
+    Failed,
+    Plan,
+    Verdict,
+    compare,
+    matches,
+    require_ok,
+    run_judge,
+)
 from grader.numerics import rnn
 from grader.probing import CallResult, Opaque
 
@@ -203,7 +213,8 @@ class BuiltinLayer(CheckKind):
                         f"{text}: the layer's output matched, but its stored weights do not compute run_sequence "
                         f"in {expected_class}'s own gate layout; set the weights themselves, not the forward pass"
                     )
-            return f"to_builtin({cell!r}) returns a {expected_class} whose weights reproduce run_sequence"
+            article = "an" if expected_class in ("RNN", "LSTM") else "a"
+            return f"to_builtin({cell!r}) returns {article} {expected_class} whose weights reproduce run_sequence"
 
         return run_judge(body)
 

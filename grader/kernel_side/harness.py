@@ -42,7 +42,7 @@ def decode(tree, arrays):
             import pandas as pd
 
             frame = tree["__frame__"]
-            return pd.DataFrame({column: arrays[key] for column, key in zip(frame["columns"], frame["keys"])})
+            return pd.DataFrame({column: arrays[key] for column, key in zip(frame["columns"], frame["keys"], strict=True)})
         return {key: decode(value, arrays) for key, value in tree.items()}
     return tree
 

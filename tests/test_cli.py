@@ -1,0 +1,105 @@
+"""The command line: exit codes, one-line errors for bad input, no framework imported for help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+from grader.formats import json_format, terminal
+from grader.report import CellEvent, CheckResult, Report
+
+
+@pytest.fixture()
+def runner():
+    return CliRunner()
+
+
+def test_list_shows_labs_and_points(runner):
+    result = runner.invoke(main, ["list"])
+    assert result.exit_code == 0
+    assert "01-rnn-cells" in result.output and "keras" in result.output and "pts" in result.output
+
+
+@pytest.mark.parametrize("content, message", [
+    ("this is not json", "not a Jupyter notebook"),
+    (json.dumps({"nbformat": 4}), "no list of cells"),
+    (json.dumps({"nbformat": 3, "cells": []}), "nbformat 3 is not supported"),
+])
+def test_unusable_notebooks_exit_2(runner, tmp_path, content, message):
+    path = tmp_path / "sub.ipynb"
+    path.write_text(content)
+    result = runner.invoke(main, ["check", str(path)])
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_missing_file_unknown_lab_and_flavour(runner, tmp_path):
+    assert runner.invoke(main, ["check", str(tmp_path / "none.ipynb")]).exit_code == 2
+    import nbformat
+
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), path)
+    result = runner.invoke(main, ["check", str(path)])
+    assert result.exit_code == 2 and "--lab" in result.output
+    result = runner.invoke(main, ["check", str(path), "--lab", "99-nothing", "--framework", "torch"])
+    assert result.exit_code == 2 and "unknown lab '99-nothing'" in result.output
+    result = runner.invoke(main, ["check", str(path), "--lab", "01-rnn-cells"])
+    assert result.exit_code == 2 and "--framework" in result.output
+    result = runner.invoke(main, ["check", str(path), "--format", "pdf"])
+    assert result.exit_code == 2 and "no report format named 'pdf'" in result.output
+    result = runner.invoke(main, ["check", str(path), "--format", "json", "--format", "terminal", "--output", "a"])
+    assert result.exit_code == 2
+
+
+def test_release_check_reports_up_to_date(runner):
+    result = runner.invoke(main, ["release", "--check"])
+    assert result.exit_code == 0 and "up to date" in result.output
+
+
+def test_validate_unknown_lab_exits_2(runner):
+    assert runner.invoke(main, ["validate", "00-none"]).exit_code == 2
+
+
+def test_help_imports_no_framework():
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from grader.cli import main\n"
+        "for args in (['--help'], ['check', '--help'], ['list'], ['release', '--check']):\n"
+        "    assert CliRunner().invoke(main, args).exit_code == 0, args\n"
+        "heavy = [m for m in ('tensorflow', 'keras', 'torch', 'nbclient') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _report():
+    report = Report("01-rnn-cells", "torch", "sub.ipynb", seed=5)
+    report.checks = [
+        CheckResult("a", "first", 2, 2, "passed", "fine"),
+        CheckResult("b", "second", 0, 3, "failed", "rnn_step(x) returned shape (1,), expected (2, 4)"),
+        CheckResult("c", "third", 0, 1, "error", "the check could not run", visibility="hidden"),
+    ]
+    report.cells = [CellEvent(3, "timeout", "cell 4 ran longer than 60 s")]
+    return report
+
+
+def test_json_report_has_the_documented_fields():
+    data = json.loads(json_format.render(_report()))
+    assert {"lab", "framework", "score", "max_score", "checks"} <= set(data)
+    assert data["score"] == 2 and data["max_score"] == 6
+    assert [c["status"] for c in data["checks"]] == ["passed", "failed", "error"]
+    for check in data["checks"]:
+        assert {"id", "title", "score", "max_score", "status", "message"} <= set(check)
+    assert data["cells"][0]["status"] == "timeout"
+
+
+def test_terminal_report_shows_score_and_messages():
+    text = terminal.render(_report())
+    assert "2/6" in text.replace(" ", "") or "2 / 6" in text
+    assert "rnn_step(x) returned shape" in text and "cell 4" in text

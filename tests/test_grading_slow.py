@@ -1,0 +1,76 @@
+"""End to end: real notebooks graded in real kernels with TensorFlow/Keras and PyTorch."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from make_submissions import sample_path
+from nbfactory import write_notebook
+
+from grader.cli import main
+from grader.grading import grade
+from grader.validate import validate_lab
+
+pytestmark = pytest.mark.slow
+
+LAB01_POINTS = 22  # in either flavour
+
+
+def test_validate_lab01():
+    result = validate_lab("01-rnn-cells", seed=0)
+    failures = [text for ok, text in result.lines if not ok]
+    assert result.ok, "\n".join(failures)
+    # every wrong solution of both flavours was judged
+    assert sum(" wrong solution " in text and "every check" not in text for _, text in result.lines) == 16
+
+
+@pytest.mark.parametrize("name", ["keras_numpy_correct", "torch_fused_correct"])
+def test_correct_notebooks_written_differently_get_full_marks(tmp_path, name):
+    report = grade(write_notebook(name, tmp_path), seed=7)
+    lost = [f"{c.id}: {c.message}" for c in report.checks if not c.passed]
+    assert not lost, "\n".join(lost)
+    assert report.score == report.max_score == LAB01_POINTS
+    assert not report.cells
+
+
+@pytest.mark.parametrize("framework, failing, named", [
+    ("torch", {"lstm-step", "run-sequence-lstm"}, "lstm_step"),
+    ("keras", {"gru-step", "run-sequence-gru"}, "gru_step"),
+])
+def test_sample_submission_gets_partial_credit_with_reasons(tmp_path, framework, failing, named):
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["check", str(sample_path("01-rnn-cells", framework)), "-q",
+                                       "--seed", "3", "--format", "json", "--output", str(out)])
+    assert result.exit_code == 1, result.output
+    data = json.loads(out.read_text())
+    assert (data["lab"], data["framework"], data["seed"]) == ("01-rnn-cells", framework, 3)
+    failed = {c["id"]: c for c in data["checks"] if c["status"] != "passed"}
+    assert set(failed) == failing
+    assert 0 < data["score"] < data["max_score"]
+    for check_id, check in failed.items():
+        called = "run_sequence(" if check_id.startswith("run-sequence") else f"{named}("
+        assert check["score"] == 0 and called in check["message"] and "max abs error" in check["message"]
+
+
+def test_tampering_inside_the_kernel_does_not_raise_the_score(tmp_path):
+    # The notebook patches numpy/torch comparisons, json.dump and the grader's own modules, and
+    # returns a layer whose forward is monkey-patched. Only the honestly correct run_sequence('lstm')
+    # and count-free checks it truly passes may score.
+    report = grade(write_notebook("torch_tamper", tmp_path), seed=11)
+    passed = {c.id for c in report.checks if c.passed}
+    assert passed == {"run-sequence-lstm"}, passed
+    assert report.score == 2
+
+
+def test_hanging_and_dying_cells_are_reported_not_fatal(tmp_path):
+    report = grade(write_notebook("torch_hang_and_die", tmp_path), seed=5, cell_timeout=4)
+    statuses = [event.status for event in report.cells]
+    assert statuses == ["timeout", "timeout", "kernel-died", "error"], report.cells
+    assert any("restarted" in note for note in report.notes)
+    passed = {c.id for c in report.checks if c.passed}
+    # rnn_step ran before anything went wrong; gru_step was defined before the kernel died
+    assert "rnn-step" in passed
+    assert not report.internal_errors
+    assert report.max_score == LAB01_POINTS and report.score < report.max_score
