@@ -44,3 +44,19 @@ def test_run_sequence_last_state_is_the_last_step():
         states = rnn.run_sequence(cell, xs, p)
         assert states.shape == (2, 6, 4)
         np.testing.assert_allclose(rnn.run_sequence(cell, xs, p, return_sequences=False), states[:, -1])
+
+
+def test_architecture_counts():
+    from grader.numerics import architecture
+
+    lecture = [{"rnn": "simple", "units": 16, "inputs": 14}, {"dense": 1, "inputs": 16}]
+    assert architecture.count("keras", lecture) == 513
+    assert architecture.count("torch", lecture) == 529
+    stacked = [{"rnn": "gru", "units": 32, "inputs": 11}, {"rnn": "gru", "units": 16, "inputs": 32},
+               {"dense": 1, "inputs": 16}]
+    assert architecture.count("keras", stacked) == 3 * (32 * 11 + 32 * 32 + 64) + 3 * (16 * 32 + 16 * 16 + 32) + 17
+    bi = [{"rnn": "lstm", "units": 8, "inputs": 3, "bidirectional": True}, {"dense": 1, "inputs": 16}]
+    assert architecture.count("torch", bi) == 2 * 4 * (8 * 3 + 8 * 8 + 16) + 17
+    assert architecture.describe(bi) == "Bidirectional(LSTM(8)) on 3 features → Dense(1)"
+    with pytest.raises(ValueError, match="unknown recurrent cell"):
+        architecture.count("keras", [{"rnn": "transformer", "units": 1, "inputs": 1}])

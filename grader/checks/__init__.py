@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from grader.checks import rnn_cells
+from grader.checks import models, rnn_cells
 from grader.checks.registry import Registry
 
 registry = Registry()
 registry.register_all(rnn_cells.KINDS)
+registry.register_all(models.KINDS)
 
 __all__ = ["registry"]

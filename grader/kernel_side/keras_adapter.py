@@ -46,3 +46,10 @@ def run_layer(layer, xs):
 
 def count_parameters(model):
     return int(model.count_params())
+
+
+def run_model(model, x, training=False):
+    out = model(x, training=training)
+    if isinstance(out, (list, tuple)):
+        out = out[0]
+    return to_numpy(out)

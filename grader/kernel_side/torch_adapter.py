@@ -45,3 +45,18 @@ def run_layer(layer, xs):
 
 def count_parameters(model):
     return int(sum(p.numel() for p in model.parameters()))
+
+
+def run_model(model, x, training=False):
+    was_training = getattr(model, "training", None)
+    if isinstance(model, torch.nn.Module):
+        model.train(training)
+    try:
+        with torch.no_grad():
+            out = model(x)
+    finally:
+        if isinstance(model, torch.nn.Module) and was_training is not None:
+            model.train(was_training)
+    if isinstance(out, (list, tuple)):
+        out = out[0]
+    return to_numpy(out)
