@@ -74,3 +74,35 @@ def test_hanging_and_dying_cells_are_reported_not_fatal(tmp_path):
     assert "rnn-step" in passed
     assert not report.internal_errors
     assert report.max_score == LAB01_POINTS and report.score < report.max_score
+
+
+CLASSIC_BUGS = {  # wrong solution -> the function its failure messages must name
+    "lstm_ignores_c_prev": "lstm_step",
+    "gru_update_swapped": "gru_step",
+    "last_state_from_first_step": "run_sequence",
+    "lstm_gate_order_wrong": "to_builtin",
+}
+
+
+@pytest.mark.parametrize("framework", ["keras", "torch"])
+def test_classic_bugs_get_partial_credit_naming_the_function(framework):
+    from grader.course import load_lab
+    from grader.grading import Grading
+    from grader.notebook import read_notebook
+    from grader.validate import load_wrong_solutions
+
+    lab = load_lab("01-rnn-cells")
+    bugs = dict(CLASSIC_BUGS, **({"count_one_bias": "count_params"} if framework == "torch" else {}))
+    wrong = {w.name: w for w in load_wrong_solutions(lab.id, framework)}
+    with Grading(lab, framework, seed=13) as run:
+        run.execute(read_notebook(lab.flavours[framework].reference))
+        run.snapshot()
+        for name, function in bugs.items():
+            assert run.run_extra_cell(wrong[name].source) == "ok"
+            checks = run.judge()
+            failed = [c for c in checks if not c.passed]
+            score = sum(c.score for c in checks)
+            assert failed and 0 < score < LAB01_POINTS, name
+            for check in failed:
+                assert function in check.message, (name, check.message)
+            run.restore()

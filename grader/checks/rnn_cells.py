@@ -118,6 +118,11 @@ class RunSequence(CheckKind):
                     "id": f"case{index}-{'seq' if mode else 'last'}", "probe": "call", "function": "run_sequence",
                     "args": [cell, xs, p], "kwargs": {"return_sequences": mode},
                 })
+        # the student's own step function on a first step, to tell a wrong step from a wrong loop
+        p = rnn.random_params(cell, 3, 2, ctx.rng)
+        x, h, c = (ctx.rng.normal(size=shape).astype(_F32) for shape in ((2, 3), (2, 2), (2, 2)))
+        step_args = [x, np.tanh(h), c, p] if cell == "lstm" else [x, np.tanh(h), p]
+        calls.append({"id": "step", "probe": "call", "function": f"{cell}_step", "args": step_args})
         return Plan(calls, {"cell": cell})
 
     def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
@@ -126,6 +131,8 @@ class RunSequence(CheckKind):
 
         def body() -> str:
             for call in plan.calls:
+                if call["id"] == "step":
+                    continue
                 _, xs, p = call["args"]
                 mode = call["kwargs"]["return_sequences"]
                 batch, steps, m = xs.shape
@@ -142,10 +149,27 @@ class RunSequence(CheckKind):
                         hint = " — this is the state after the first step; many-to-one returns the state after the last step"
                     elif not mode and matches(sequence, value, atol):
                         hint = " — with return_sequences=False return only the last state, shape (batch, n)"
+                    elif self._step_is_wrong(cell, plan.calls[-1], results.get("step"), atol):
+                        hint = f" — {cell}_step itself is wrong (see its check), and run_sequence uses it"
                     raise Failed(f"{failure}{hint}") from None
-            return f"run_sequence({cell!r}) matches in both modes on {len(plan.calls) // 2} random sequences (T = 1 included)"
+            return f"run_sequence({cell!r}) matches in both modes on {(len(plan.calls) - 1) // 2} random sequences (T = 1 included)"
 
         return run_judge(body)
+
+
+    @staticmethod
+    def _step_is_wrong(cell: str, call: dict[str, Any], result: CallResult | None, atol: float) -> bool:
+        if result is None or not result.ok:
+            return result is not None
+        args = [a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in call["args"]]
+        if cell == "lstm":
+            value = result.value
+            if not isinstance(value, (tuple, list)) or len(value) != 2:
+                return True
+            h_new, c_new = rnn.lstm_step(*args)
+            return not (matches(h_new, value[0], atol) and matches(c_new, value[1], atol))
+        expected = (rnn.rnn_step if cell == "rnn" else rnn.gru_step)(*args)
+        return not matches(expected, result.value, atol)
 
 
 _LAYER_CLASSES = {
