@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -28,49 +29,80 @@ def main() -> None:
 @click.option("--lab", help="Lab id (default: from the notebook's metadata).")
 @click.option("--framework", type=click.Choice(["keras", "torch"]), help="Flavour (default: from the notebook).")
 @click.option("--format", "formats", multiple=True, default=("terminal",), show_default=True,
-              help="Report format; repeat to write several (paired in order with --output).")
+              help="Report format: terminal, json, markdown, gradescope, junit, classroom; repeat to write "
+                   "several (paired in order with --output).")
 @click.option("--output", "outputs", multiple=True, type=click.Path(path_type=Path),
               help="Write the report to FILE instead of standard output; repeat for several formats.")
+@click.option("--executed", type=click.Path(path_type=Path), help="Also save the executed notebook (with outputs) here.")
 @click.option("--seed", type=int, help="Seed of the hidden inputs (default: random; the report records it).")
 @click.option("--cell-timeout", type=click.FloatRange(min=1), help="Seconds one cell may run (default: the lab's).")
 @click.option("--timeout", "notebook_timeout", type=click.FloatRange(min=1),
               help="Seconds the whole notebook may run (default: the lab's).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 when grading completed, whatever the score (for CI steps).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages on standard error.")
 def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple[str, ...],
-          outputs: tuple[Path, ...], seed: int | None, cell_timeout: float | None,
-          notebook_timeout: float | None, quiet: bool) -> None:
+          outputs: tuple[Path, ...], executed: Path | None, seed: int | None, cell_timeout: float | None,
+          notebook_timeout: float | None, exit_zero: bool, quiet: bool) -> None:
     """Grade NOTEBOOK and print its report.
 
     Exit status: 0 every check passed, 1 some check failed, 2 unusable input, 3 the grader failed.
+    In GitHub Actions the Markdown report is added to the job summary, and the classroom format
+    sets the step output `result`.
     """
     from grader import formats as report_formats
-    from grader.grading import grade
+    from grader.grading import grade, unusable_report
 
     try:
         renderers = [report_formats.get(name) for name in formats]
         if outputs and len(outputs) != len(formats):
             raise InputError(f"{len(outputs)} --output for {len(formats)} --format; give one --format per --output")
-        progress = None if quiet else (lambda message: click.echo(f"  {message}", err=True))
-        report = grade(notebook, lab=lab, framework=framework, seed=seed, progress=progress,
-                       cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
     except InputError as exc:
         _fail(str(exc), EXIT_INPUT)
+    progress = None if quiet else (lambda message: click.echo(f"  {message}", err=True))
+    code = None
+    try:
+        report = grade(notebook, lab=lab, framework=framework, seed=seed, progress=progress,
+                       cell_timeout=cell_timeout, notebook_timeout=notebook_timeout, executed_path=executed)
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        if not outputs:
+            sys.exit(EXIT_INPUT)
+        report, code = unusable_report(notebook, str(exc), lab, framework), EXIT_INPUT
     except GraderError as exc:
         _fail(str(exc), EXIT_INTERNAL)
     except Exception as exc:  # noqa: BLE001 - the one place that turns a crash into exit code 3
         _fail(f"the grader failed: {type(exc).__name__}: {exc}", EXIT_INTERNAL)
-    for index, renderer in enumerate(renderers):
+    for index, (name, renderer) in enumerate(zip(formats, renderers, strict=True)):
         text = renderer(report)
         if outputs:
             outputs[index].parent.mkdir(parents=True, exist_ok=True)
             outputs[index].write_text(text, encoding="utf-8")
         else:
             click.echo(text, nl=False)
+        if name == "classroom":
+            _github_append("GITHUB_OUTPUT", f"result={report_formats.classroom.encoded(report)}\n")
+            if outputs:  # the points lines must reach the log for Classroom to read them
+                click.echo("\n".join(report_formats.classroom.notices(report)))
+    _github_append("GITHUB_STEP_SUMMARY", report_formats.markdown.render(report))
+    if code is not None:
+        sys.exit(code)
     if report.internal_errors:
         for error in report.internal_errors:
             click.echo(error, err=True)
         sys.exit(EXIT_INTERNAL)
-    sys.exit(EXIT_OK if report.all_passed else EXIT_FAILED)
+    sys.exit(EXIT_OK if report.all_passed or exit_zero else EXIT_FAILED)
+
+
+def _github_append(variable: str, text: str) -> None:
+    """Append to the file a GitHub Actions variable names (job summary, step outputs), if set."""
+    target = os.environ.get(variable)
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        click.echo(f"warning: could not write ${variable}: {exc}", err=True)
 
 
 @main.command(name="list")
@@ -133,3 +165,52 @@ def validate(lab: str, seed: int) -> None:
         click.echo(f"{'ok  ' if ok else 'FAIL'} {text}")
     click.echo(f"{lab}: {'valid' if result.ok else 'INVALID'}")
     sys.exit(EXIT_OK if result.ok else EXIT_FAILED)
+
+
+@main.command()
+@click.argument("report", type=click.Path(path_type=Path))
+def comment(report: Path) -> None:
+    """Post REPORT (Markdown) as a comment on the run's pull request, or edit the earlier one.
+
+    On a push, the comment goes on GitHub Classroom's "Feedback" pull request. Uses GITHUB_API_URL,
+    GITHUB_REPOSITORY, GITHUB_TOKEN and the event payload. A failure is reported and exits 0: it never
+    fails the grading job.
+    """
+    from grader.github_comment import CommentError, post_comment
+
+    try:
+        body = report.read_text(encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"warning: feedback comment not posted: cannot read {report}: {exc.strerror or exc}", err=True)
+        return
+    try:
+        outcome = post_comment(body)
+    except CommentError as exc:
+        click.echo(f"warning: feedback comment not posted: {exc}", err=True)
+        return
+    click.echo(f"{outcome.action} comment {outcome.comment_id} on pull request #{outcome.pull_request} {outcome.url}".rstrip())
+
+
+@main.command()
+@click.argument("lab")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--framework", type=click.Choice(["keras", "torch"]), required=True, help="The flavour students get.")
+@click.option("--grader-repo", default="your-org/rnn-course-grader", show_default=True,
+              help="The instructors' private repository the workflow installs the grader from (owner/name).")
+@click.option("--grader-ref", default="main", show_default=True, help="Branch or tag of that repository.")
+@click.option("--token-secret", default="GRADER_REPO_TOKEN", show_default=True,
+              help="Name of the secret holding a read-only token for that repository.")
+def starter(lab: str, directory: Path, framework: str, grader_repo: str, grader_ref: str, token_secret: str) -> None:
+    """Write the GitHub Classroom template repository of LAB into DIRECTORY."""
+    from grader.course import load_lab
+    from grader.starter import StarterOptions, write_starter
+
+    try:
+        written = write_starter(load_lab(lab), framework, directory,
+                                StarterOptions(grader_repo, grader_ref, token_secret))
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except GraderError as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    for path in written:
+        click.echo(f"wrote {path}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import secrets
 import shutil
 import tempfile
@@ -19,7 +20,7 @@ from grader import frameworks
 from grader.checks import registry
 from grader.checks.base import CheckContext
 from grader.course import load_lab
-from grader.errors import InputError, KernelError, ProbeError
+from grader.errors import GraderError, InputError, KernelError, ProbeError
 from grader.execute import KernelSession
 from grader.notebook import code_cells, identify, read_notebook
 from grader.probing import probe
@@ -43,6 +44,7 @@ class Grading:
         self._tmp = tempfile.TemporaryDirectory(prefix="grader-run-")
         self.workdir = Path(self._tmp.name)
         self.session: KernelSession | None = None
+        self.executed: nbformat.NotebookNode | None = None
 
     # -- running the notebook --------------------------------------------------------------------
     def _prepare_workdir(self, nb: nbformat.NotebookNode, name: str) -> None:
@@ -64,6 +66,7 @@ class Grading:
         self.session.start()
         deadline = time.monotonic() + limits.notebook_timeout
         events: list[CellEvent] = []
+        self.executed = copy.deepcopy(nb)
         cells = code_cells(nb)
         for position, (index, source) in enumerate(cells):
             remaining = deadline - time.monotonic()
@@ -73,6 +76,8 @@ class Grading:
                 break
             self.progress(f"cell {index + 1}/{len(nb.cells)}")
             outcome = self.session.run_student_cell(source, min(limits.cell_timeout, remaining))
+            self.executed.cells[index].outputs = outcome.outputs
+            self.executed.cells[index].execution_count = position + 1
             if outcome.status != "ok":
                 events.append(CellEvent(index, outcome.status, outcome.message))
         return events
@@ -155,13 +160,15 @@ def grade(
     progress: Progress | None = None,
     cell_timeout: float | None = None,
     notebook_timeout: float | None = None,
+    executed_path: str | Path | None = None,
 ) -> Report:
     """Grade one notebook and return its :class:`Report`.
 
     ``lab`` and ``framework`` default to the notebook's metadata (``metadata.grader``); the
     framework can also be recognised from the notebook's imports. Raises :class:`InputError` for
     input that cannot be graded; everything the student's code does becomes part of the report.
-    ``cell_timeout`` and ``notebook_timeout`` (seconds) override the lab's limits.
+    ``cell_timeout`` and ``notebook_timeout`` (seconds) override the lab's limits. With
+    ``executed_path`` the notebook is also written there with the outputs of this run.
     """
     path = Path(notebook)
     nb = read_notebook(path)
@@ -185,4 +192,24 @@ def grade(
         if run.session is not None and run.session.restarts:
             report.notes.append(f"the kernel was restarted {run.session.restarts} time(s)")
         report.internal_errors = run.internal_errors
+        if executed_path is not None and run.executed is not None:
+            Path(executed_path).parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(run.executed, executed_path)
+    return report
+
+
+def unusable_report(notebook: str | Path, message: str, lab: str | None = None, framework: str | None = None) -> Report:
+    """The report of a submission that could not be graded: every check of the lab (if known) at zero."""
+    report = Report(lab or "unknown", framework or "unknown", str(notebook))
+    report.notes.append(f"not graded: {message}")
+    try:
+        spec = load_lab(lab) if lab else None
+    except GraderError:
+        spec = None
+    if spec is not None and framework in spec.flavours:
+        report.checks = [
+            CheckResult(check.id, check.title, 0.0, check.points, FAILED, f"not graded: {message}",
+                         visibility=check.visibility)
+            for check in spec.checks_for(framework)
+        ]
     return report

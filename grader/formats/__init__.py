@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from grader.errors import InputError
-from grader.formats import json_format, terminal
+from grader.formats import classroom, gradescope, json_format, junit, markdown, terminal
 from grader.report import Report
 
 Renderer = Callable[[Report], str]
@@ -34,3 +34,7 @@ def render(report: Report, name: str) -> str:
 
 register("terminal", terminal.render)
 register("json", json_format.render)
+register("markdown", markdown.render)
+register("gradescope", gradescope.render)
+register("junit", junit.render)
+register("classroom", classroom.render)
