@@ -1,0 +1,498 @@
+"""Check kinds of lab 02: sequences from long tables, the masked loss, masking, and metrics on hidden data.
+
+The grader prepares the hidden inputs itself, with its own implementation of the documented rules of
+``prepare_sequences`` (:func:`prepare_sequences` below): a student whose ``prepare_sequences`` is wrong
+loses that check only, and the models are judged on exactly the inputs the lab describes. Hidden labels
+(quiz scores, pass/fail) are read in ``judge`` only; the kernel gets inputs and returns predictions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.checks.base import (
+    CheckContext,
+    CheckKind,
+    Failed,
+    Plan,
+    Verdict,
+    as_array,
+    fmt_shape,
+    require_ok,
+    run_judge,
+)
+from grader.probing import CallResult, Frame
+
+MASK_VALUE = -1.0
+N_WEEKS = 10
+ID_COLUMNS = ("student_id", "week")
+HIDDEN_FEATURES = "mooc_hidden_features.csv.gz"
+HIDDEN_QUIZZES = "mooc_hidden_quizzes.csv.gz"
+HIDDEN_SCORES = "mooc_hidden_quiz_targets.csv.gz"
+HIDDEN_PASSFAIL = "mooc_hidden_passfail.csv"
+FEATURE_RANGES = "mooc_feature_ranges.csv"
+_F32 = np.float32
+
+
+def _pandas() -> Any:
+    import pandas
+
+    return pandas
+
+
+# -- the grader's own implementation of the lab's rules ------------------------------------------------
+def feature_ranges(public_dir: Path) -> dict[str, tuple[float, float]]:
+    """The fixed scaling range of every feature (``public/mooc_feature_ranges.csv``)."""
+    table = _pandas().read_csv(Path(public_dir) / FEATURE_RANGES)
+    return {str(row.feature): (float(row.min), float(row.max)) for row in table.itertuples()}
+
+
+def prepare_sequences(features: Any, quizzes: Any, ranges: dict[str, tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, y)`` as the lab defines them: students of ``features`` in ascending id, weeks 1-10,
+    features scaled by their fixed range and clipped to [0, 1]; a week without a quiz score (NaN or no
+    row) is −1 in ``y`` and in every feature of ``X``; a missing feature row of an observed week is 0."""
+    pd = _pandas()
+    columns = [c for c in features.columns if c not in ID_COLUMNS]
+    students = np.sort(features["student_id"].unique())
+    grid = pd.MultiIndex.from_product([students, range(1, N_WEEKS + 1)], names=list(ID_COLUMNS))
+    low = np.array([ranges[c][0] for c in columns])
+    high = np.array([ranges[c][1] for c in columns])
+    values = features.set_index(list(ID_COLUMNS))[columns].reindex(grid).fillna(0.0).to_numpy(np.float64, copy=True)
+    x = np.clip((values.reshape(len(students), N_WEEKS, len(columns)) - low) / (high - low), 0.0, 1.0)
+    score = quizzes.set_index(list(ID_COLUMNS))["quiz_score"].reindex(grid).to_numpy(np.float64, copy=True)
+    y = score.reshape(len(students), N_WEEKS, 1)
+    missing = np.isnan(y[:, :, 0])
+    x[missing] = MASK_VALUE
+    y[missing] = MASK_VALUE
+    return x.astype(_F32), y.astype(_F32)
+
+
+@dataclass(frozen=True)
+class HiddenInputs:
+    features: Any  # the hidden input frames, as the lab's files hold them
+    quizzes: Any
+    X: np.ndarray  # (N, 10, F), prepared by the grader
+    observed: np.ndarray  # (N, 10) bool
+
+
+@lru_cache(maxsize=2)
+def _hidden_inputs(hidden_dir: str) -> HiddenInputs:
+    pd = _pandas()
+    folder = Path(hidden_dir)
+    features = pd.read_csv(folder / HIDDEN_FEATURES)
+    quizzes = pd.read_csv(folder / HIDDEN_QUIZZES)
+    x, y = prepare_sequences(features, quizzes, feature_ranges(folder.parent / "public"))
+    x.setflags(write=False)
+    return HiddenInputs(features, quizzes, x, y[:, :, 0] != MASK_VALUE)
+
+
+def hidden_inputs(hidden_dir: Path) -> HiddenInputs:
+    """The hidden students' inputs (no labels), prepared by the grader; cached."""
+    return _hidden_inputs(str(Path(hidden_dir).resolve()))
+
+
+def hidden_labels(hidden_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Real quiz scores (N, 10), NaN where no quiz was taken, and pass/fail (N,), students in ascending id.
+
+    Grader side only: these never reach the kernel."""
+    pd = _pandas()
+    folder = Path(hidden_dir)
+    scores = pd.read_csv(folder / HIDDEN_SCORES).pivot(index="student_id", columns="week", values="quiz_score")
+    passed = pd.read_csv(folder / HIDDEN_PASSFAIL).set_index("student_id")["passed"]
+    students = np.sort(passed.index.to_numpy())
+    return (scores.reindex(index=students, columns=range(1, N_WEEKS + 1)).to_numpy(np.float64),
+            passed.loc[students].to_numpy().astype(int))
+
+
+# -- metrics (NumPy only, computed in the grader) ------------------------------------------------------
+def rmse_observed(scores: np.ndarray, pred: np.ndarray) -> float:
+    """Root mean squared error over the student-weeks with a score (``scores`` NaN elsewhere)."""
+    seen = ~np.isnan(scores)
+    return float(np.sqrt(np.mean((np.asarray(pred, np.float64)[seen] - scores[seen]) ** 2)))
+
+
+def roc_auc(labels: np.ndarray, prob: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney statistic; tied scores count one half)."""
+    positive = np.asarray(labels).astype(bool)
+    _, inverse, counts = np.unique(np.asarray(prob, np.float64), return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    ranks = ((ends - counts + 1 + ends) / 2.0)[inverse]  # average 1-based rank of each score
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def balanced_accuracy(labels: np.ndarray, prob: np.ndarray, threshold: float = 0.5) -> float:
+    """Mean recall of the two classes when ``prob > threshold`` predicts the positive class."""
+    positive = np.asarray(labels).astype(bool)
+    predicted = np.asarray(prob, np.float64) > threshold
+    return float((predicted[positive].mean() + (~predicted[~positive]).mean()) / 2)
+
+
+METRICS = {
+    "rmse_observed": ("tracing RMSE over the observed weeks", "max"),
+    "auc": ("AUC", "min"),
+    "balanced_accuracy": ("balanced accuracy at threshold 0.5", "min"),
+}
+
+
+def metric_value(metric: str, hidden_dir: Path, pred: np.ndarray) -> float:
+    """The value of ``metric`` for predictions on the hidden students (``pred`` already of the right shape)."""
+    scores, passed = hidden_labels(hidden_dir)
+    if metric == "rmse_observed":
+        return rmse_observed(scores, pred)
+    if metric == "auc":
+        return roc_auc(passed, pred)
+    if metric == "balanced_accuracy":
+        return balanced_accuracy(passed, pred)
+    raise ValueError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
+
+
+# -- helpers for judging predictions ------------------------------------------------------------------
+def _predictions(result: CallResult, text: str, shape: tuple[int, ...]) -> np.ndarray:
+    value = as_array(require_ok(result, text), text)
+    if tuple(value.shape) != shape:
+        hint = ""
+        if value.size == int(np.prod(shape)):
+            hint = f" — same number of values: reshape to {shape}"
+        raise Failed(f"{text} returned shape {tuple(value.shape)}, expected {shape}{hint}")
+    value = value.astype(np.float64)
+    if not np.all(np.isfinite(value)):
+        raise Failed(f"{text} returned NaN or infinite values")
+    return value
+
+
+def _subset(ctx: CheckContext, n: int) -> np.ndarray:
+    total = len(hidden_inputs(ctx.hidden_dir).X)
+    return np.sort(ctx.rng.choice(total, size=min(n, total), replace=False))
+
+
+# -- prepare_sequences ----------------------------------------------------------------------------
+def _frame(table: Any) -> Frame:
+    return Frame({str(column): table[column].to_numpy() for column in table.columns})
+
+
+class SequencePreparation(CheckKind):
+    """``prepare_sequences(features, quizzes)`` on frames the grader builds from the hidden inputs.
+
+    Cases: all hidden students (scores drawn at random where a quiz was taken); a random subset with
+    the rows of both frames shuffled; a subset with gaps (a missing feature row of an observed week, a
+    missing quiz row, a student without any quiz, a value above its range)."""
+
+    name = "prepare_sequences"
+
+    def plan(self, params: dict[str, Any], ctx: CheckContext) -> Plan:
+        hidden = hidden_inputs(ctx.hidden_dir)
+        quizzes = hidden.quizzes.copy()
+        taken = quizzes["quiz_score"].notna().to_numpy()
+        quizzes.loc[taken, "quiz_score"] = ctx.rng.integers(0, 21, size=int(taken.sum())) / 20.0
+        features = hidden.features
+        students = np.sort(features["student_id"].unique())
+        cases: list[tuple[str, Any, Any]] = [("all 1,000 hidden students", features, quizzes)]
+
+        chosen = ctx.rng.choice(students, size=int(params.get("subset", 40)), replace=False)
+        f_sub = features[features["student_id"].isin(chosen)]
+        q_sub = quizzes[quizzes["student_id"].isin(chosen)]
+        f_sub = f_sub.iloc[ctx.rng.permutation(len(f_sub))].reset_index(drop=True)
+        q_sub = q_sub.iloc[ctx.rng.permutation(len(q_sub))].reset_index(drop=True)
+        cases.append((f"{len(chosen)} students, rows shuffled", f_sub, q_sub))
+
+        gappy = ctx.rng.choice(students, size=12, replace=False)
+        f_gap = features[features["student_id"].isin(gappy)].reset_index(drop=True)
+        q_gap = quizzes[quizzes["student_id"].isin(gappy)].reset_index(drop=True)
+        observed = q_gap.index[q_gap["quiz_score"].notna()].to_numpy()
+        drop_quiz_row, no_feature_row = observed[0], observed[-1]
+        key = q_gap.loc[no_feature_row, list(ID_COLUMNS)]
+        f_gap = f_gap[~((f_gap["student_id"] == key["student_id"]) & (f_gap["week"] == key["week"]))]
+        silent = gappy[len(gappy) // 2]
+        q_gap.loc[q_gap["student_id"] == silent, "quiz_score"] = np.nan
+        column = [c for c in f_gap.columns if c not in ID_COLUMNS][int(ctx.rng.integers(0, f_gap.shape[1] - 2))]
+        ranges = feature_ranges(Path(ctx.hidden_dir).parent / "public")
+        f_gap = f_gap.reset_index(drop=True)
+        f_gap.loc[0, column] = ranges[column][1] * 1.5  # above the range: clipped to 1
+        q_gap = q_gap.drop(index=drop_quiz_row).reset_index(drop=True)
+        cases.append(("12 students with gaps (a missing feature row, a missing quiz row, a student without "
+                      f"quizzes, a {column} value above its range)", f_gap, q_gap))
+
+        calls, expected = [], []
+        for index, (label, f_frame, q_frame) in enumerate(cases):
+            calls.append({"id": f"case{index}", "probe": "call", "function": "prepare_sequences",
+                          "args": [_frame(f_frame), _frame(q_frame)]})
+            columns = [c for c in f_frame.columns if c not in ID_COLUMNS]
+            own = {c: (float(f_frame[c].min()), float(f_frame[c].max())) for c in columns}
+            own = {c: (low, high if high > low else low + 1.0) for c, (low, high) in own.items()}
+            expected.append((label, *prepare_sequences(f_frame, q_frame, ranges),
+                             prepare_sequences(f_frame, q_frame, own)[0], columns))
+        return Plan(calls, {"expected": expected})
+
+    def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
+        atol = float(params.get("tolerance", 1e-5))
+
+        def body() -> str:
+            for call, (label, x_exp, y_exp, x_own, columns) in zip(plan.calls, plan.state["expected"], strict=True):
+                text = f"prepare_sequences(features, quizzes) on {label}"
+                value = require_ok(results[call["id"]], text)
+                if not isinstance(value, (tuple, list)) or len(value) != 2:
+                    raise Failed(f"{text} should return the pair (X, y), got {fmt_shape(value)}")
+                x_got = as_array(value[0], f"{text}: X")
+                y_got = as_array(value[1], f"{text}: y")
+                for name, got, exp in (("X", x_got, x_exp), ("y", y_got, y_exp)):
+                    if tuple(got.shape) != exp.shape:
+                        raise Failed(f"{text}: {name} has shape {tuple(got.shape)}, expected {exp.shape} "
+                                     f"(students, {N_WEEKS} weeks, {exp.shape[-1]} {'features' if name == 'X' else 'target'})")
+                self._compare_y(text, y_got.astype(np.float64), y_exp, atol)
+                self._compare_x(text, x_got.astype(np.float64), x_exp, x_own, columns, atol)
+            return ("prepare_sequences matches the lab's rules on hidden students: order, fixed-range scaling, "
+                    "−1.0 exactly on the weeks without a quiz, gaps in the tables")
+
+        return run_judge(body)
+
+    @staticmethod
+    def _compare_y(text: str, got: np.ndarray, exp: np.ndarray, atol: float) -> None:
+        masked = exp[:, :, 0] == MASK_VALUE
+        wrong_mask = (got[:, :, 0] == MASK_VALUE) != masked
+        if np.any(wrong_mask & masked):
+            i, t = np.argwhere(wrong_mask & masked)[0]
+            raise Failed(f"{text}: y[{i}, {t}] is {got[i, t, 0]:.6g}, expected the mask value −1.0 "
+                         "(that student has no quiz that week: NaN score or no row)")
+        error = np.abs(got - exp)
+        if np.any(error > atol) or not np.all(np.isfinite(got)):
+            i, t, _ = np.argwhere(~(error <= atol))[0]
+            raise Failed(f"{text}: y[{i}, {t}, 0] is {got[i, t, 0]:.6g}, expected {exp[i, t, 0]:.6g} "
+                         "(the quiz score of the student with the i-th smallest student_id in week t+1)")
+
+    @staticmethod
+    def _compare_x(text: str, got: np.ndarray, exp: np.ndarray, x_frame_scaled: np.ndarray, columns: list[str],
+                   atol: float) -> None:
+        error = np.abs(got - exp)
+        if np.all(error <= atol):
+            return
+        masked = np.all(exp == MASK_VALUE, axis=-1)
+        i, t, f = (int(v) for v in np.argwhere(~(error <= atol))[0])
+        where = f"X[{i}, {t}, {f}] ({columns[f]}, week {t + 1}) is {got[i, t, f]:.6g}, expected {exp[i, t, f]:.6g}"
+        if masked[i, t]:
+            raise Failed(f"{text}: {where} — that student has no quiz in week {t + 1}, so every feature of the week is −1.0")
+        hint = ""
+        if np.allclose(got, x_frame_scaled, atol=1e-4):
+            hint = (" — this is scaled by the minimum and maximum of the frame it was given; scale by the fixed "
+                    "ranges of mooc_feature_ranges.csv, so that a student's sequence does not depend on the other "
+                    "students in the frame")
+        elif got[i, t, f] > 1 + atol or got[i, t, f] < -atol:
+            hint = " — observed features lie in [0, 1]: (x − min) / (max − min) with the fixed range, clipped to [0, 1]"
+        raise Failed(f"{text}: {where}{hint}")
+
+
+# -- masked_loss --------------------------------------------------------------------------------------
+class MaskedLoss(CheckKind):
+    """``masked_loss(y_true, y_pred)`` equals the mean squared error over the entries whose target is not −1."""
+
+    name = "masked_loss"
+    default_cases = (("random", (16, N_WEEKS, 1)), ("random", (16, N_WEEKS)), ("one observed", (4, N_WEEKS, 1)),
+                     ("one observed", (3, N_WEEKS)), ("random", (1, N_WEEKS, 1)))
+
+    def plan(self, params: dict[str, Any], ctx: CheckContext) -> Plan:
+        calls = []
+        for index, (kind, shape) in enumerate(self.default_cases):
+            y_true = (ctx.rng.integers(0, 21, size=shape) / 20.0).astype(_F32)
+            if kind == "random":
+                masked = ctx.rng.random(shape) < 0.6
+                masked.reshape(-1)[0] = False
+            else:
+                masked = np.ones(shape, bool)
+                masked.reshape(-1)[int(ctx.rng.integers(0, masked.size))] = False
+            y_true[masked] = MASK_VALUE
+            y_pred = ctx.rng.uniform(0.0, 1.0, size=shape).astype(_F32)
+            calls.append({"id": f"case{index}", "probe": "call", "function": "masked_loss", "args": [y_true, y_pred],
+                          "label": kind})
+        return Plan(calls)
+
+    def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
+        atol = float(params.get("tolerance", 1e-5))
+
+        def body() -> str:
+            for call in plan.calls:
+                y_true, y_pred = (a.astype(np.float64) for a in call["args"])
+                seen = y_true != MASK_VALUE
+                what = (f"y_true {y_true.shape} with {int(seen.sum())} of {y_true.size} entries observed"
+                        + (" (all masked but one)" if call["label"] == "one observed" else ""))
+                text = f"masked_loss(y_true, y_pred) with {what}"
+                value = as_array(require_ok(results[call["id"]], text), text)
+                if value.size != 1:
+                    raise Failed(f"{text} returned shape {tuple(value.shape)}; a loss is a scalar: average over the "
+                                 "observed entries of the whole batch")
+                got = float(value.reshape(-1)[0])
+                expected = float(np.mean((y_true[seen] - y_pred[seen]) ** 2))
+                if not np.isfinite(got) or abs(got - expected) > atol + 1e-4 * abs(expected):
+                    raise Failed(f"{text} returned {got:.6g}, expected {expected:.6g} (the mean squared error over the "
+                                 f"observed entries only){self._hint(got, y_true, y_pred, seen)}")
+            return (f"masked_loss is the mean squared error over the observed entries on {len(plan.calls)} cases "
+                    "(shapes (N, 10, 1) and (N, 10), all masked but one)")
+
+        return run_judge(body)
+
+    @staticmethod
+    def _hint(got: float, y_true: np.ndarray, y_pred: np.ndarray, seen: np.ndarray) -> str:
+        squared = (y_true - y_pred) ** 2
+        guesses = {
+            " — this is the plain mean over every entry: the masked weeks (target −1) must be left out": squared.mean(),
+            " — the squared errors of the observed entries are divided by the number of all entries, not of the "
+            "observed ones": (squared * seen).sum() / squared.size,
+            " — this is the sum, not the mean, over the observed entries": (squared * seen).sum(),
+        }
+        for hint, guess in guesses.items():
+            if abs(got - guess) <= 1e-5 + 1e-4 * abs(guess):
+                return hint
+        return ""
+
+
+# -- behaviour of the trained models ------------------------------------------------------------------
+class FutureWeeksIgnored(CheckKind):
+    """``function(X)`` (N,) depends on the first ``weeks`` weeks only: changing the later weeks of hidden
+    inputs (features and which weeks are masked) leaves every prediction unchanged."""
+
+    name = "future_weeks_ignored"
+
+    def plan(self, params: dict[str, Any], ctx: CheckContext) -> Plan:
+        weeks = int(params.get("weeks", 5))
+        x = hidden_inputs(ctx.hidden_dir).X[_subset(ctx, int(params.get("students", 200)))].copy()
+        changed = x.copy()
+        later = changed[:, weeks:]
+        later[:] = ctx.rng.uniform(0.0, 1.0, size=later.shape)
+        masked = ctx.rng.random(later.shape[:2]) < 0.5
+        later[masked] = MASK_VALUE
+        function = params.get("function", "predict_passfail")
+        calls = [{"id": name, "probe": "call", "function": function, "args": [value]}
+                 for name, value in (("original", x), ("changed", changed), ("again", x))]
+        return Plan(calls, {"weeks": weeks, "function": function, "n": len(x)})
+
+    def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
+        weeks, function, n = plan.state["weeks"], plan.state["function"], plan.state["n"]
+        atol = float(params.get("tolerance", 1e-5))
+
+        def body() -> str:
+            text = f"{function}(X) with X of shape ({n}, {N_WEEKS}, F) (hidden students)"
+            first = _predictions(results["original"], text, (n,))
+            again = _predictions(results["again"], f"{text}, called a second time", (n,))
+            if np.max(np.abs(first - again)) > atol:
+                raise Failed(f"{text}: two calls on the same X differ by up to {np.max(np.abs(first - again)):.3g}; "
+                             "predictions must be deterministic (inference mode: no dropout)")
+            changed = _predictions(results["changed"], f"{text} with weeks {weeks + 1}-{N_WEEKS} changed", (n,))
+            diff = np.abs(changed - first)
+            if np.max(diff) > atol:
+                raise Failed(
+                    f"{function}(X): changing only weeks {weeks + 1}-{N_WEEKS} of X (features and which weeks are "
+                    f"masked) changed the predictions of {int((diff > atol).sum())} of {n} students (by up to "
+                    f"{diff.max():.3g}); the prediction after {weeks} weeks must use X[:, :{weeks}] only"
+                )
+            return f"{function} uses only weeks 1-{weeks}: changing weeks {weeks + 1}-{N_WEEKS} changes nothing"
+
+        return run_judge(body)
+
+
+def _pack_observed(x: np.ndarray, weeks: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Move each student's observed weeks among the first ``weeks`` to the front (in order), masked after."""
+    packed = x.copy()
+    positions = []
+    for i in range(len(x)):
+        seen = np.flatnonzero(np.any(x[i, :weeks] != MASK_VALUE, axis=-1))
+        packed[i, :weeks] = MASK_VALUE
+        packed[i, :len(seen)] = x[i, seen]
+        positions.append(seen)
+    return packed, positions
+
+
+class MaskedWeeksSkipped(CheckKind):
+    """The trained model skips masked weeks: with the same observed weeks in the same order, moving the
+    masked weeks elsewhere must not change the predictions at the observed weeks (``output: per_week``,
+    predictions (N, 10)) or the final prediction (``output: last``, predictions (N,) from ``weeks`` weeks)."""
+
+    name = "masked_weeks_skipped"
+
+    def plan(self, params: dict[str, Any], ctx: CheckContext) -> Plan:
+        weeks = int(params.get("weeks", N_WEEKS))
+        x = hidden_inputs(ctx.hidden_dir).X[_subset(ctx, int(params.get("students", 200)))].copy()
+        packed, positions = _pack_observed(x, weeks)
+        function = params["function"]
+        calls = [{"id": "original", "probe": "call", "function": function, "args": [x]},
+                 {"id": "packed", "probe": "call", "function": function, "args": [packed]}]
+        return Plan(calls, {"positions": positions, "function": function, "weeks": weeks, "n": len(x)})
+
+    def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
+        function, weeks, n = plan.state["function"], plan.state["weeks"], plan.state["n"]
+        per_week = params.get("output", "per_week") == "per_week"
+        shape = (n, N_WEEKS) if per_week else (n,)
+        atol = float(params.get("tolerance", 1e-4))
+
+        def body() -> str:
+            text = f"{function}(X) with X of shape ({n}, {N_WEEKS}, F) (hidden students)"
+            first = _predictions(results["original"], text, shape)
+            packed = _predictions(results["packed"], f"{text} with the observed weeks moved to the front", shape)
+            if per_week:
+                pairs = [(i, int(t), k) for i, seen in enumerate(plan.state["positions"]) for k, t in enumerate(seen)]
+                a = np.array([first[i, t] for i, t, _ in pairs])
+                b = np.array([packed[i, k] for i, _, k in pairs])
+            else:
+                a, b = first, packed
+            diff = np.abs(a - b)
+            if diff.size and diff.max() > atol:
+                worst = int(np.argmax(diff))
+                where = (f"student {pairs[worst][0]}, week {pairs[worst][1] + 1}: {a[worst]:.4g} before, "
+                         f"{b[worst]:.4g} after" if per_week else f"student {worst}: {a[worst]:.4g} before, "
+                         f"{b[worst]:.4g} after")
+                subject = "the predictions at the observed weeks" if per_week else "the predictions"
+                raise Failed(
+                    f"{function}(X): the same observed weeks in the same order, with the masked weeks (all features "
+                    f"−1.0) moved after them{'' if per_week else f' within weeks 1-{weeks}'}, changed {subject} "
+                    f"(up to {diff.max():.3g}; {where}); the model should skip masked weeks (Masking(mask_value=−1.0) "
+                    "before the LSTM, or carry the state over a masked week)"
+                )
+            return f"{function} skips the masked weeks: where they fall does not change the predictions"
+
+        return run_judge(body)
+
+
+class HiddenMetric(CheckKind):
+    """``function(X)`` on all hidden students (inputs prepared by the grader); the grader computes the
+    metric against the hidden labels and compares it with a calibrated threshold."""
+
+    name = "hidden_metric"
+
+    def plan(self, params: dict[str, Any], ctx: CheckContext) -> Plan:
+        x = np.array(hidden_inputs(ctx.hidden_dir).X)
+        return Plan([{"id": "hidden", "probe": "call", "function": params["function"], "args": [x]}], {"n": len(x)})
+
+    def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
+        metric, function, n = params["metric"], params["function"], plan.state["n"]
+        words, direction = METRICS[metric]
+        threshold = float(params["threshold"])
+
+        def body() -> str:
+            text = f"{function}(X) on the {n:,} hidden students"
+            pred = _predictions(results["hidden"], text, (n, N_WEEKS) if metric == "rmse_observed" else (n,))
+            value = metric_value(metric, ctx.hidden_dir, pred)
+            good = value <= threshold if direction == "max" else value >= threshold
+            reference = f" (reference solutions: {params['reference']})" if params.get("reference") else ""
+            if not good:
+                raise Failed(f"{text}: {words} {value:.4f}, needs {'≤' if direction == 'max' else '≥'} {threshold:g}"
+                             f"{reference}{self._hint(metric, pred)}")
+            return f"{text}: {words} {value:.4f} ({'≤' if direction == 'max' else '≥'} {threshold:g})"
+
+        return run_judge(body)
+
+    @staticmethod
+    def _hint(metric: str, pred: np.ndarray) -> str:
+        if np.ptp(pred) < 1e-6:
+            return " — every prediction is the same value: the model has not learnt anything from the inputs"
+        if metric == "balanced_accuracy" and (np.all(pred > 0.5) or np.all(pred <= 0.5)):
+            return (" — every student falls on the same side of 0.5; with 25.6 % passers, weight the classes "
+                    "(e.g. class_weight / a weighted loss) so that 0.5 separates them")
+        if metric != "rmse_observed" and (pred.min() < 0 or pred.max() > 1):
+            return " — predictions should be probabilities of passing, in [0, 1]"
+        return ""
+
+
+KINDS = (SequencePreparation(), MaskedLoss(), FutureWeeksIgnored(), MaskedWeeksSkipped(), HiddenMetric())
