@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from grader.checks import clipping, models, rnn_cells
+from grader.checks import clipping, improving, models, rnn_cells, tracing, windowing
 from grader.checks.registry import Registry
 
 registry = Registry()
 registry.register_all(rnn_cells.KINDS)
-registry.register_all(models.KINDS)
 registry.register_all(clipping.KINDS)
+registry.register_all(improving.KINDS)
+registry.register_all(models.KINDS)
+registry.register_all(tracing.KINDS)
+registry.register_all(windowing.KINDS)
 
 __all__ = ["registry"]
