@@ -1,0 +1,267 @@
+"""Calibrate the threshold of the ``predict-beats-naive`` check of the forecasting labs (03 and 05).
+
+    python benchmarks/calibrate_forecast.py 05-improving-rnns run --seeds 0-19   # one JSON line per (flavour, seed)
+    python benchmarks/calibrate_forecast.py 05-improving-rnns report             # writes the results table
+
+``run`` executes each reference notebook end to end in a fresh kernel (the grader's environment and
+seeding, the lab's public files in a scratch directory, one thread), with ``SEED = k`` in its first cell,
+then measures ``predict`` on the hidden period exactly as the check does: the check kind's own ``plan``
+sends the hidden windows to the kernel and ``forecast_errors`` computes the MAE in this process. A second
+model trained by the same notebook (lab 03: the SimpleRNN; lab 05: the plain GRU) is measured the same way,
+as a second reference point. Results are appended to ``benchmarks/results/calibration_<lab>.jsonl`` as they
+come, so an interrupted run loses nothing; seeds already in the file are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from grader import frameworks  # noqa: E402
+from grader.checks import registry  # noqa: E402
+from grader.checks.base import CheckContext, Failed  # noqa: E402
+from grader.checks.windowing import forecast_errors  # noqa: E402
+from grader.course import load_lab  # noqa: E402
+from grader.execute import KernelSession  # noqa: E402
+from grader.grading import KERNEL_SEED  # noqa: E402
+from grader.notebook import code_cells, read_notebook  # noqa: E402
+from grader.probing import probe  # noqa: E402
+
+CHECK_ID = "predict-beats-naive"
+RESULTS = ROOT / "benchmarks" / "results"
+CELL_TIMEOUT = 600
+THREADS = 1
+
+
+@dataclass(frozen=True)
+class Second:
+    """The second model of a lab's reference that is measured beside ``predict``."""
+
+    label: str  # as the table names it
+    model: str  # the reference notebook's expression for it
+    must_fail: str  # the sentence on the solutions that must fail
+
+
+SECOND = {
+    "03-windowing-forecast": Second(
+        "SimpleRNN", "rnn_model",
+        "Solutions that must fail: the naive forecast itself scores the naive MAE above (wrong solution "
+        "`predict_naive`), and a GRU whose output stays standardized is off by several °C "
+        "(`predict_standardized_output`); both fail any positive margin. The SimpleRNN also beats the threshold: "
+        "the check judges the forecast, not which layer made it."),
+    "05-improving-rnns": Second(
+        "plain GRU", "models['GRU']",
+        "Solutions that must fail: the naive forecast itself scores the naive MAE above (wrong solution "
+        "`predict_naive`) and fails any positive margin."),
+}
+
+
+def second_helper(lab_id: str) -> str:
+    return (
+        "def __calibration_second_predict(X):\n"
+        "    X = np.asarray(X, dtype=np.float32)\n"
+        f"    return forecast_celsius({SECOND[lab_id].model}, (X - mean) / std)\n"
+    )
+
+
+def with_seed(source: str, seed: int | None) -> str:
+    """The first cell's ``SEED = 0`` replaced by ``SEED = seed`` (the line must be there)."""
+    if seed is None:
+        return source
+    lines = source.split("\n")
+    hits = [i for i, line in enumerate(lines) if line.startswith("SEED = ")]
+    if len(hits) != 1:
+        raise SystemExit("the reference's first code cell must set SEED on one line 'SEED = ...'")
+    lines[hits[0]] = f"SEED = {seed}"
+    return "\n".join(lines)
+
+
+def start_session(lab_id: str, framework: str, workdir: Path) -> KernelSession:
+    """A fresh kernel as the grader starts one, in ``workdir`` holding the lab's public files."""
+    flavour = frameworks.get(framework)
+    shutil.copytree(load_lab(lab_id).public_dir, workdir, dirs_exist_ok=True)
+    session = KernelSession(workdir, env=flavour.environment(THREADS), setup_code=flavour.setup_code(KERNEL_SEED, THREADS))
+    session.start()
+    return session
+
+
+def run_reference(session: KernelSession, lab_id: str, framework: str, seed: int) -> list[tuple[int, float, str]]:
+    """Run every code cell of the reference; returns (cell index, seconds, status) per cell."""
+    timings = []
+    for position, (index, source) in enumerate(code_cells(read_notebook(load_lab(lab_id).flavours[framework].reference))):
+        if position == 0:
+            source = with_seed(source, seed)
+        outcome = session.run_student_cell(source, CELL_TIMEOUT)
+        timings.append((index, outcome.seconds, outcome.status if outcome.status == "ok" else
+                        f"{outcome.status}: {outcome.message}"))
+    return timings
+
+
+def check_spec(lab_id: str) -> dict:
+    check = next(c for c in load_lab(lab_id).checks if c.id == CHECK_ID)
+    return {"id": check.id, "kind": check.kind, "params": dict(check.params)}
+
+
+def measure(session, lab_id: str, framework: str, params: dict, function: str) -> dict:
+    """MAE of ``function`` on the hidden period, planned and computed as the check does."""
+    kind = registry.get("forecast_beats_naive")
+    ctx = CheckContext(framework, np.random.default_rng(0), load_lab(lab_id).hidden_dir, lab_id)
+    params = {**params, "function": function}
+    plan = kind.plan(params, ctx)
+    modules = ["harness", frameworks.get(framework).adapter, *kind.kernel_modules]
+    result = probe(session, plan.calls, modules, timeout=120)["hidden"]
+    if not result.ok:
+        return {"error": result.error.describe() if result.error else "failed"}
+    try:
+        error, naive, _ = forecast_errors(params, ctx, result.value, function, plan.state["order"])
+    except Failed as failure:
+        return {"error": str(failure)}
+    return {"mae": error, "naive": naive}
+
+
+def run(lab_id: str, seeds: list[int], flavours: list[str], runs: Path) -> None:
+    done = {(r["framework"], r["seed"]) for r in read_runs(runs)}
+    params = check_spec(lab_id)["params"]
+    for seed in seeds:
+        for framework in flavours:
+            if (framework, seed) in done:
+                continue
+            started = time.monotonic()
+            with tempfile.TemporaryDirectory(prefix="calibrate-forecast-") as tmp:
+                session = start_session(lab_id, framework, Path(tmp))
+                try:
+                    timings = run_reference(session, lab_id, framework, seed)
+                    problems = [f"cell {i + 1} {status}" for i, _, status in timings if status != "ok"]
+                    best = measure(session, lab_id, framework, params, "predict")
+                    session.run_code(second_helper(lab_id), timeout=30)
+                    second = measure(session, lab_id, framework, params, "__calibration_second_predict")
+                finally:
+                    session.shutdown()
+            row = {"framework": framework, "seed": seed, "predict_mae": best.get("mae"),
+                   "second_mae": second.get("mae"), "naive_mae": best.get("naive", second.get("naive")),
+                   "notebook_seconds": sum(t for _, t, _ in timings), "wall_seconds": time.monotonic() - started,
+                   "problems": problems + [v["error"] for v in (best, second) if "error" in v]}
+            with runs.open("a") as handle:
+                handle.write(json.dumps(row) + "\n")
+            print(json.dumps(row), flush=True)
+
+
+def read_runs(runs: Path) -> list[dict]:
+    if not runs.is_file():
+        return []
+    return [json.loads(line) for line in runs.read_text().splitlines() if line.strip()]
+
+
+def _stats(values: list[float]) -> str:
+    if not values:
+        return "-"
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.3f} ± {sd:.3f} (min {min(values):.3f}, max {max(values):.3f})"
+
+
+def report(lab_id: str, runs: Path, out: Path) -> str:
+    rows = sorted(read_runs(runs), key=lambda r: (r["seed"], r["framework"]))
+    margin = float(check_spec(lab_id)["params"].get("margin", 0.0))
+    second = SECOND[lab_id]
+    naive = next((r["naive_mae"] for r in rows if r.get("naive_mae") is not None), float("nan"))
+    threshold = naive - margin
+    flavours = sorted({r["framework"] for r in rows})
+    lines = [
+        f"# Calibration of `{CHECK_ID}` (lab {lab_id})",
+        "",
+        f"Produced by `python benchmarks/calibrate_forecast.py {lab_id} run --seeds 0-19` then `... report`. Each row is one "
+        "end-to-end run of the reference notebook with `SEED = k` in its first cell, in a fresh kernel with the "
+        "grader's environment (CPU, 1 thread requested per kernel); the metric is computed exactly as the check does "
+        "(the check kind's `plan` sends the hidden windows, `forecast_errors` computes the MAE in the grader "
+        f"process). The {second.label} trained by the same notebook is measured the same way, for comparison.",
+        "",
+        f"- Hidden period: {lab_id}/hidden/weather_hidden.csv, windows `make_windows(rows, 24, "
+        "target_shift=1)`, 1,722 windows (targets 2013-10-20 06:00Z to 2013-12-30 23:00Z).",
+        f"- Naive last-value forecast MAE: **{naive:.4f} °C** (fixed: the hidden data is fixed).",
+        f"- Threshold: MAE ≤ naive − margin = {naive:.4f} − {margin:g} = **{threshold:.4f} °C**.",
+        "",
+        "| seed | " + " | ".join(f"{f} predict MAE | {f} {second.label} MAE | {f} notebook s" for f in flavours) + " |",
+        "|---:|" + "---:|---:|---:|" * len(flavours),
+    ]
+    by_key = {(r["framework"], r["seed"]): r for r in rows}
+    for seed in sorted({r["seed"] for r in rows}):
+        cells = []
+        for framework in flavours:
+            r = by_key.get((framework, seed))
+            if r is None:
+                cells += ["-", "-", "-"]
+                continue
+            best = "-" if r["predict_mae"] is None else (
+                f"{r['predict_mae']:.4f}" + ("" if r["predict_mae"] <= threshold else " ✗"))
+            other = "-" if r["second_mae"] is None else f"{r['second_mae']:.4f}"
+            cells += [best, other, f"{r['notebook_seconds']:.0f}"]
+        lines.append(f"| {seed} | " + " | ".join(cells) + " |")
+    lines += ["", "| flavour | runs | predict MAE mean ± sd | passing (≤ threshold) | worst margin to threshold | "
+              f"{second.label} MAE mean ± sd | notebook seconds mean (max) |", "|---|---:|---|---:|---:|---|---|"]
+    for framework in flavours:
+        mine = [r for r in rows if r["framework"] == framework]
+        best = [r["predict_mae"] for r in mine if r["predict_mae"] is not None]
+        other = [r["second_mae"] for r in mine if r["second_mae"] is not None]
+        seconds = [r["notebook_seconds"] for r in mine]
+        passing = sum(value <= threshold for value in best)
+        worst = threshold - max(best) if best else float("nan")
+        lines.append(f"| {framework} | {len(mine)} | {_stats(best)} | {passing}/{len(mine)} | {worst:+.4f} °C | "
+                     f"{_stats(other)} | {statistics.mean(seconds):.0f} ({max(seconds):.0f}) |")
+    lines += [
+        "",
+        second.must_fail,
+        "",
+        "Notebook seconds are the sum of the cells' times during these runs, on a 2-core machine shared with other "
+        "jobs (so slower and noisier than a quiet machine); `benchmarks/time_notebooks.py` times the references "
+        "with the lab's own thread count.",
+    ]
+    problems = [f"- {r['framework']} seed {r['seed']}: {'; '.join(r['problems'])}" for r in rows if r["problems"]]
+    if problems:
+        lines += ["", "Problems:", *problems]
+    text = "\n".join(lines) + "\n"
+    out.write_text(text)
+    return text
+
+
+def _seeds(text: str) -> list[int]:
+    seeds: list[int] = []
+    for part in text.split(","):
+        low, _, high = part.partition("-")
+        seeds += list(range(int(low), int(high or low) + 1))
+    return seeds
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lab", choices=sorted(SECOND))
+    parser.add_argument("--runs", type=Path, help="JSON lines of the runs (default benchmarks/results/calibration_<lab>.jsonl)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_parser = sub.add_parser("run", help="execute the references and append the measurements")
+    run_parser.add_argument("--seeds", default="0-19", help="e.g. 0-19 or 0,3,5-7")
+    run_parser.add_argument("--framework", choices=["keras", "torch"], action="append")
+    report_parser = sub.add_parser("report", help="write the markdown table")
+    report_parser.add_argument("--out", type=Path, help="default benchmarks/results/calibration_<lab>.md")
+    args = parser.parse_args(argv)
+    runs = args.runs or RESULTS / f"calibration_{args.lab}.jsonl"
+    if args.command == "run":
+        os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
+        run(args.lab, _seeds(args.seeds), args.framework or ["keras", "torch"], runs)
+    else:
+        print(report(args.lab, runs, args.out or RESULTS / f"calibration_{args.lab}.md"))
+
+
+if __name__ == "__main__":
+    main()
