@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader.course import load_lab
+from grader.course import lab_ids, load_lab
 from grader.starter import write_starter
 
 
@@ -78,3 +78,17 @@ def test_starter_refuses_a_non_empty_directory(tmp_path):
     (tmp_path / "x").write_text("x")
     result = CliRunner().invoke(main, ["starter", "01-rnn-cells", str(tmp_path), "--framework", "torch"])
     assert result.exit_code == 2 and "not empty" in result.output
+
+
+@pytest.mark.parametrize("lab_id", lab_ids())
+def test_no_starter_carries_a_hidden_file(lab_id, tmp_path):
+    """Whatever the lab, the student's repository gets the public files and never a byte of the hidden ones."""
+    lab = load_lab(lab_id)
+    hidden = {p.read_bytes() for p in lab.hidden_dir.rglob("*") if p.is_file()} if lab.hidden_dir.is_dir() else set()
+    for framework in lab.flavours:
+        directory = tmp_path / framework
+        write_starter(lab, framework, directory)
+        files = [p for p in directory.rglob("*") if p.is_file()]
+        assert not [p for p in files if p.read_bytes() in hidden], f"{lab_id}/{framework} starter carries hidden data"
+        public = {p.name for p in lab.public_dir.glob("*")} if lab.public_dir.is_dir() else set()
+        assert public <= {p.name for p in files}
