@@ -93,6 +93,47 @@ def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple
     sys.exit(EXIT_OK if report.all_passed or exit_zero else EXIT_FAILED)
 
 
+@main.command()
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("grading"), show_default=True,
+              help="Folder for grades.csv and each submission's reports and executed notebook.")
+@click.option("--lab", help="Lab id for every submission (default: each notebook's metadata).")
+@click.option("--framework", type=click.Choice(["keras", "torch"]), help="Flavour (default: each notebook's).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Submissions graded at the same time (each kernel uses the lab's thread count).")
+@click.option("--seed", type=int, help="Seed of the hidden inputs, the same for every submission (default: random).")
+@click.option("--timeout", "submission_timeout", type=click.FloatRange(min=1), default=1800.0, show_default=True,
+              help="Seconds one submission's whole grading may take before it is stopped.")
+def batch(submissions: tuple[Path, ...], out_dir: Path, lab: str | None, framework: str | None, jobs: int,
+          seed: int | None, submission_timeout: float) -> None:
+    """Grade every notebook in SUBMISSIONS (files or folders) and write OUT/grades.csv.
+
+    Each submission is graded in its own process: one that cannot be graded gets a row with zero points
+    and the reason, and the others are unaffected. Exit status: 0 every submission got a report, 3 the
+    grader failed on some (their rows say why), 2 no usable SUBMISSIONS.
+    """
+    import secrets
+
+    from grader.batch import GRADER_ERROR, find_submissions, grade_batch, write_gradebook
+
+    try:
+        found = find_submissions(submissions)
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    options = ["--seed", str(seed), *(["--lab", lab] if lab else []), *(["--framework", framework] if framework else [])]
+    click.echo(f"grading {len(found)} submission(s), {jobs} at a time, seed {seed}", err=True)
+
+    def show(row) -> None:
+        click.echo(f"  {row.name}: {row.status}, {row.score:g}/{row.max_score:g} ({row.seconds:.0f} s)"
+                   + (f" — {row.message}" if row.message else ""), err=True)
+
+    rows = grade_batch(found, out_dir, options, jobs, submission_timeout, show)
+    write_gradebook(rows, out_dir / "grades.csv")
+    click.echo(f"wrote {out_dir / 'grades.csv'}")
+    sys.exit(EXIT_INTERNAL if any(row.status == GRADER_ERROR for row in rows) else EXIT_OK)
+
+
 def _github_append(variable: str, text: str) -> None:
     """Append to the file a GitHub Actions variable names (job summary, step outputs), if set."""
     target = os.environ.get(variable)
