@@ -31,18 +31,26 @@ ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "benchmarks" / "results" / "time_notebooks.md"
 
 
-def plain_execution(path: Path, public_dir: Path, env: dict[str, str]) -> float:
-    """Seconds of a plain nbclient run of ``path`` (kernel start included), as nbconvert --execute does."""
+def plain_execution(path: Path, public_dir: Path, env: dict[str, str]) -> tuple[float, list[tuple[int, float]]]:
+    """A plain nbclient run of ``path``, as nbconvert --execute does: total seconds (kernel start included)
+    and the seconds of every code cell, as (cell number from 1, seconds)."""
     nb = nbformat.read(path, as_version=4)
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
+    cells: list[tuple[int, float]] = []
     try:
         with tempfile.TemporaryDirectory(prefix="time-plain-") as tmp:
             if public_dir.is_dir():
                 shutil.copytree(public_dir, tmp, dirs_exist_ok=True)
+            client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": tmp}})
             started = time.perf_counter()
-            NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": tmp}}).execute()
-            return time.perf_counter() - started
+            with client.setup_kernel():
+                for index, cell in enumerate(nb.cells):
+                    if cell.cell_type == "code":
+                        begin = time.perf_counter()
+                        client.execute_cell(cell, index)
+                        cells.append((index + 1, time.perf_counter() - begin))
+            return time.perf_counter() - started, cells
     finally:
         for key, value in saved.items():
             if value is None:
@@ -57,9 +65,12 @@ def time_lab(lab_id: str, repeat: int, frameworks_wanted: list[str] | None) -> l
     for framework in frameworks_wanted or list(lab.flavours):
         reference = lab.flavours[framework].reference
         env = frameworks.get(framework).environment(lab.limits.threads)
-        plain, total, execution, checks, per_check, scores = [], [], [], [], {}, []
+        plain, total, execution, checks, per_check, per_cell, scores = [], [], [], [], {}, {}, []
         for _ in range(repeat):
-            plain.append(plain_execution(reference, lab.public_dir, env))
+            seconds, cells = plain_execution(reference, lab.public_dir, env)
+            plain.append(seconds)
+            for number, cell_seconds in cells:
+                per_cell.setdefault(number, []).append(cell_seconds)
             started = time.perf_counter()
             report = grade(reference, seed=0)
             total.append(time.perf_counter() - started)
@@ -71,7 +82,9 @@ def time_lab(lab_id: str, repeat: int, frameworks_wanted: list[str] | None) -> l
             print(f"{lab_id} {framework}: plain {plain[-1]:.1f} s, graded {total[-1]:.1f} s "
                   f"(notebook {execution[-1]:.1f} s, checks {checks[-1]:.1f} s), score {scores[-1]}", flush=True)
         slowest = sorted(per_check.items(), key=lambda item: -statistics.median(item[1]))[:3]
+        slow_cells = sorted(per_cell.items(), key=lambda item: -statistics.median(item[1]))[:3]
         rows.append(f"| {lab_id} | {framework} | {lab.limits.threads} | {statistics.median(plain):.1f} | "
+                    + ", ".join(f"cell {number} {statistics.median(s):.1f}" for number, s in slow_cells) + " | "
                     f"{statistics.median(total):.1f} | {statistics.median(execution):.1f} | "
                     f"{statistics.median(checks):.1f} | "
                     + ", ".join(f"{check_id} {statistics.median(s):.1f}" for check_id, s in slowest)
@@ -94,9 +107,9 @@ def main() -> None:
         "kernel start included; *graded* is `grader check` on the same notebook (fresh kernel, seeding, every "
         "check), split into the notebook's execution and the checks.",
         "",
-        "| lab | flavour | threads | plain (s) | graded (s) | of which notebook (s) | of which checks (s) | "
-        "slowest checks (s) | score |",
-        "|---|---|---:|---:|---:|---:|---:|---|---|",
+        "| lab | flavour | threads | plain (s) | slowest cells (s) | graded (s) | of which notebook (s) | "
+        "of which checks (s) | slowest checks (s) | score |",
+        "|---|---|---:|---:|---|---:|---:|---:|---|---|",
     ]
     for lab_id in args.labs or lab_ids():
         lines += time_lab(lab_id, args.repeat, args.framework)
