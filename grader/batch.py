@@ -90,24 +90,26 @@ def grade_one(submission: Submission, out_dir: Path, options: Sequence[str], tim
     report_path = out_dir / f"{submission.name}.json"
     report_path.unlink(missing_ok=True)
     started = time.monotonic()
+    process = subprocess.Popen(command(submission, out_dir, options), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        done = subprocess.run(command(submission, out_dir, options), capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+        _, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        _kill_tree(process)
         row.message = f"grading did not finish within {timeout:.0f} s; it was stopped"
         row.seconds = time.monotonic() - started
         return row
     row.seconds = time.monotonic() - started
-    lines = done.stderr.strip().splitlines()
+    lines = stderr.strip().splitlines()
     errors = " ".join(line.strip() for line in lines if line.startswith("error:"))
     try:
         report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else None
     except (OSError, ValueError) as exc:
         report, errors = None, f"unreadable report {report_path.name}: {exc}"
     if report is None:
-        row.message = errors or (lines[-1] if lines else f"grader check exited with status {done.returncode}")
+        row.message = errors or (lines[-1] if lines else f"grader check exited with status {process.returncode}")
         return row
-    row.status = {0: GRADED, 2: NOT_GRADED}.get(done.returncode, GRADER_ERROR)
+    row.status = {0: GRADED, 2: NOT_GRADED}.get(process.returncode, GRADER_ERROR)
     row.lab, row.framework = report.get("lab", ""), report.get("framework", "")
     row.score, row.max_score = float(report.get("score", 0.0)), float(report.get("max_score", 0.0))
     row.checks = {c["id"]: float(c["score"]) for c in report.get("checks", [])}
@@ -115,8 +117,25 @@ def grade_one(submission: Submission, out_dir: Path, options: Sequence[str], tim
         cells = report.get("cells", [])
         row.message = "; ".join(([f"{len(cells)} cell(s) failed"] if cells else []) + report.get("notes", []))
     else:
-        row.message = errors or (lines[-1] if lines else f"grader check exited with status {done.returncode}")
+        row.message = errors or (lines[-1] if lines else f"grader check exited with status {process.returncode}")
     return row
+
+
+def _kill_tree(process: subprocess.Popen) -> None:
+    """Kill a grading process and everything it started (its kernel runs in a session of its own)."""
+    import psutil
+
+    try:
+        family = [*psutil.Process(process.pid).children(recursive=True), psutil.Process(process.pid)]
+    except psutil.Error:
+        family = []
+    for member in family:
+        try:
+            member.kill()
+        except psutil.Error:
+            pass
+    process.kill()
+    process.communicate()
 
 
 def grade_batch(submissions: Sequence[Submission], out_dir: Path, options: Sequence[str] = (), jobs: int = 1,

@@ -84,3 +84,30 @@ def test_a_stale_report_is_never_read_back(tmp_path):
     (tmp_path / "out" / "x.json").write_text(json.dumps({"score": 99, "max_score": 99, "checks": []}))
     row = grade_batch(sub, tmp_path / "out", command=_fake("import sys; sys.exit(3)"))[0]
     assert row.status == GRADER_ERROR and row.score == 0
+
+
+def test_a_submission_past_its_time_is_stopped_with_everything_it_started(tmp_path):
+    import time
+
+    import psutil
+
+    sub = find_submissions([_notebook(tmp_path / "slow.ipynb")])
+    pid_file = tmp_path / "kernel.pid"
+    script = (
+        "import subprocess, sys, time\n"
+        f"child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], start_new_session=True)\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "time.sleep(60)\n"
+    )
+    row = grade_batch(sub, tmp_path / "out", timeout=3, command=_fake(script))[0]
+    assert row.status == GRADER_ERROR and "within 3 s" in row.message
+    pid = int(pid_file.read_text())
+    for _ in range(50):
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the grading process's child (its kernel) was left running")
