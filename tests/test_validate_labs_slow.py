@@ -1,0 +1,34 @@
+"""Every lab end to end (``grader validate``): both references score full marks, every wrong solution fails
+exactly the checks it declares, every check is failed by some wrong solution, and the student notebooks run
+without error and score 0. Real notebooks in real kernels."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.course import lab_ids
+from grader.validate import validate_lab
+
+pytestmark = pytest.mark.slow
+
+# Wrong solutions judged per lab (both flavours): a wrong solution that silently stops being judged fails here.
+WRONG_SOLUTIONS = {
+    "01-rnn-cells": 16,
+    "02-tracing-vs-passfail": 20,
+    "03-windowing-forecast": 18,
+    "04-gradient-clipping": 22,
+    "05-improving-rnns": 27,
+}
+
+
+def test_every_lab_is_validated():
+    assert set(WRONG_SOLUTIONS) == set(lab_ids())
+
+
+@pytest.mark.parametrize("lab_id", sorted(WRONG_SOLUTIONS))
+def test_validate(lab_id):
+    result = validate_lab(lab_id, seed=0)
+    failures = [text for ok, text in result.lines if not ok]
+    assert result.ok, "\n".join(failures)
+    judged = [text for _, text in result.lines if " wrong solution " in text and "every check" not in text]
+    assert len(judged) == WRONG_SOLUTIONS[lab_id]
