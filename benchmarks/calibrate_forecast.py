@@ -228,6 +228,10 @@ def report(lab_id: str, runs: Path, out: Path) -> str:
         "jobs (so slower and noisier than a quiet machine); `benchmarks/time_notebooks.py` times the references "
         "with the lab's own thread count.",
     ]
+    recovered = [f"{r['framework']} {r['seed']}" for r in rows if r.get("note")]
+    if recovered:
+        lines += ["", f"Rows recovered from an earlier report table (values rounded to 4 decimals, seconds to 1 s; the "
+                      f"raw rows of that run were lost): {', '.join(recovered)}."]
     problems = [f"- {r['framework']} seed {r['seed']}: {'; '.join(r['problems'])}" for r in rows if r["problems"]]
     if problems:
         lines += ["", "Problems:", *problems]
