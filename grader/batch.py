@@ -106,8 +106,9 @@ def grade_one(submission: Submission, out_dir: Path, options: Sequence[str], tim
         report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else None
     except (OSError, ValueError) as exc:
         report, errors = None, f"unreadable report {report_path.name}: {exc}"
+    reason = errors or (lines[-1] if lines else f"grader check exited with status {process.returncode}")
     if report is None:
-        row.message = errors or (lines[-1] if lines else f"grader check exited with status {process.returncode}")
+        row.message = reason
         return row
     row.status = {0: GRADED, 2: NOT_GRADED}.get(process.returncode, GRADER_ERROR)
     row.lab, row.framework = report.get("lab", ""), report.get("framework", "")
@@ -117,7 +118,7 @@ def grade_one(submission: Submission, out_dir: Path, options: Sequence[str], tim
         cells = report.get("cells", [])
         row.message = "; ".join(([f"{len(cells)} cell(s) failed"] if cells else []) + report.get("notes", []))
     else:
-        row.message = errors or (lines[-1] if lines else f"grader check exited with status {process.returncode}")
+        row.message = reason
     return row
 
 
