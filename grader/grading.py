@@ -206,10 +206,21 @@ def unusable_report(notebook: str | Path, message: str, lab: str | None = None, 
         spec = load_lab(lab) if lab else None
     except GraderError:
         spec = None
-    if spec is not None and framework in spec.flavours:
-        report.checks = [
-            CheckResult(check.id, check.title, 0.0, check.points, FAILED, f"not graded: {message}",
-                         visibility=check.visibility)
-            for check in spec.checks_for(framework)
-        ]
+    if spec is None:
+        return report
+    if framework in spec.flavours:
+        checks = spec.checks_for(framework)
+    elif len({spec.max_score(name) for name in spec.flavours}) == 1:
+        # the flavour is unknown but every flavour is worth the same: zero on the first flavour's checks, so
+        # that the gradebook's max_score is the lab's and not 0
+        first = next(iter(spec.flavours))
+        checks = spec.checks_for(first)
+        report.notes.append(f"the flavour could not be told: scored against the {first} flavour's checks")
+    else:
+        checks = []
+    report.checks = [
+        CheckResult(check.id, check.title, 0.0, check.points, FAILED, f"not graded: {message}",
+                     visibility=check.visibility)
+        for check in checks
+    ]
     return report

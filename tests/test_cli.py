@@ -38,6 +38,17 @@ def test_unusable_notebooks_exit_2(runner, tmp_path, content, message):
     assert message in result.output and "Traceback" not in result.output
 
 
+def test_unreadable_notebook_of_a_known_lab_is_out_of_the_labs_points(runner, tmp_path):
+    # the flavour cannot be told from a broken file: the zero report still carries the lab's maximum
+    path, out = tmp_path / "sub.ipynb", tmp_path / "report.json"
+    path.write_text("{ not json")
+    result = runner.invoke(main, ["check", str(path), "--lab", "01-rnn-cells", "--format", "json", "--output", str(out)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    data = json.loads(out.read_text())
+    assert data["score"] == 0 and data["max_score"] == 22 and data["framework"] == "unknown"
+    assert any("could not be told" in note for note in data["notes"])
+
+
 def test_missing_file_unknown_lab_and_flavour(runner, tmp_path):
     assert runner.invoke(main, ["check", str(tmp_path / "none.ipynb")]).exit_code == 2
     import nbformat
