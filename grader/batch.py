@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import InputError
+from grader.process_tree import kill_all, process_family
 
 GRADED, NOT_GRADED, GRADER_ERROR = "graded", "not graded", "grader error"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -124,18 +125,8 @@ def grade_one(submission: Submission, out_dir: Path, options: Sequence[str], tim
 
 def _kill_tree(process: subprocess.Popen) -> None:
     """Kill a grading process and everything it started (its kernel runs in a session of its own)."""
-    import psutil
-
-    try:
-        family = [*psutil.Process(process.pid).children(recursive=True), psutil.Process(process.pid)]
-    except psutil.Error:
-        family = []
-    for member in family:
-        try:
-            member.kill()
-        except psutil.Error:
-            pass
-    process.kill()
+    kill_all(process_family(process.pid))
+    process.kill()  # in case psutil could not list it
     process.communicate()
 
 

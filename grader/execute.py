@@ -20,6 +20,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.errors import KernelError
+from grader.process_tree import kill_all
 
 _TIMEOUT_ENAME = "GraderCellTimeout"
 _GRACE_SECONDS = 10.0
@@ -57,11 +58,7 @@ class _MemoryWatch(threading.Thread):
                 return
             if rss > self.limit:
                 self.tripped = True
-                for proc in reversed(procs):
-                    try:
-                        proc.kill()
-                    except psutil.Error:
-                        pass
+                kill_all(reversed(procs))
                 return
 
     def stop(self) -> None:

@@ -101,6 +101,7 @@ def test_a_submission_past_its_time_is_stopped_with_everything_it_started(tmp_pa
     )
     row = grade_batch(sub, tmp_path / "out", timeout=3, command=_fake(script))[0]
     assert row.status == GRADER_ERROR and "within 3 s" in row.message
+    assert row.seconds < 30  # not the 60 s the child would take to end by itself
     pid = int(pid_file.read_text())
     for _ in range(50):
         try:

@@ -97,3 +97,16 @@ def test_classic_bugs_get_partial_credit_naming_the_function(framework):
             for check in failed:
                 assert function in check.message, (name, check.message)
             run.restore()
+
+
+def test_a_cell_past_the_memory_limit_is_stopped_and_the_kernel_replaced(tmp_path):
+    from grader.execute import KernelSession
+
+    with KernelSession(tmp_path, env={}, setup_code="import time", memory_mb=300) as session:
+        assert session.run_student_cell("x = 41", timeout=30).status == "ok"
+        hog = "chunks = []\nfor _ in range(40):\n    chunks.append(bytearray(50 * 2**20))\n    time.sleep(0.1)"
+        outcome = session.run_student_cell(hog, timeout=60)
+        assert outcome.status == "memory" and "300 MiB" in outcome.message
+        assert session.restarts == 1
+        # the replacement kernel replayed the cells that had run fine
+        assert session.run_code("assert x == 41", timeout=30).status == "ok"
