@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 PASSED, FAILED, ERROR = "passed", "failed", "error"
+# A check that was not run in this place (it needs the private course): its points are pending, not lost.
+SKIPPED = "skipped"
 
 
 @dataclass
@@ -14,10 +16,12 @@ class CheckResult:
     title: str
     score: float
     max_score: float
-    status: str  # passed | failed | error
+    status: str  # passed | failed | error | skipped
     message: str = ""
     visibility: str = "public"
     seconds: float = 0.0
+    # values the grader already has that a report may plot (kept out of the JSON report)
+    details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -45,6 +49,12 @@ class Report:
     grading_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)
+    # the isolation student code ran under ("bubblewrap", "none", ...), recorded in every report
+    sandbox: str = "none"
+    # "private": the graded run with the private course; "public": feedback from public checks only
+    course: str = "private"
+    # the notebook is not what was asked (another lab's metadata, another flavour's imports, ...)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -56,7 +66,12 @@ class Report:
 
     @property
     def all_passed(self) -> bool:
-        return all(check.passed for check in self.checks)
+        return all(check.passed for check in self.checks if check.status != SKIPPED)
+
+    @property
+    def pending_score(self) -> float:
+        """Points of the checks not run here (they await the graded run with the private course)."""
+        return round(sum(check.max_score for check in self.checks if check.status == SKIPPED), 4)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,11 +83,14 @@ class Report:
             "seed": self.seed,
             "execution_seconds": round(self.execution_seconds, 3),
             "grading_seconds": round(self.grading_seconds, 3),
+            "sandbox": self.sandbox,
+            "course": self.course,
             "checks": [
-                {key: value for key, value in asdict(check).items() if key != "seconds"}
+                {key: value for key, value in asdict(check).items() if key not in ("seconds", "details")}
                 | {"seconds": round(check.seconds, 3)}
                 for check in self.checks
             ],
             "cells": [asdict(event) for event in self.cells],
             "notes": list(self.notes),
+            "warnings": list(self.warnings),
         }
