@@ -19,7 +19,7 @@ def _fail(message: str, code: int) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="grader")
+@click.version_option(package_name="rnn-course-grader")
 def main() -> None:
     """Grade recurrent-neural-network lab notebooks (Keras or PyTorch) in a fresh kernel."""
 
