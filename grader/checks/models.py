@@ -61,33 +61,43 @@ class ModelFactory(CheckKind):
 
     def plan(self, params: dict[str, Any], ctx: CheckContext) -> Plan:
         batches = [int(b) for b in params.get("batches", [1, 5])]
-        calls = []
+        calls, singles = [], []
         for index, case in enumerate(params["cases"]):
             inputs = [random_inputs((batch, *case["input_shape"]), params, ctx.rng) for batch in batches]
             if params.get("output_range") is not None:
                 # a wide batch, so that an output layer without its squashing activation shows
                 wide = (ctx.rng.normal(scale=3.0, size=(_RANGE_BATCH, *case["input_shape"]))).astype(np.float32)
                 inputs.append(wide)
+            if params.get("batch_independent", False):
+                # the largest batch again one example at a time: a batch-first model gives the same rows
+                whole = int(np.argmax(batches))
+                singles.append((whole, len(inputs)))
+                inputs += [inputs[whole][i:i + 1] for i in range(batches[whole])]
             calls.append({
                 "id": f"case{index}", "probe": "model_outputs", "function": params["function"],
                 "args": list(case.get("args", [])), "kwargs": dict(case.get("kwargs", {})), "inputs": inputs,
                 "training": bool(params.get("training", False)),
             })
-        return Plan(calls, {"batches": batches})
+        return Plan(calls, {"batches": batches, "singles": singles})
 
     def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
         function = params["function"]
 
         def body() -> str:
             counted = []
-            for call, case in zip(plan.calls, params["cases"], strict=True):
+            for index, (call, case) in enumerate(zip(plan.calls, params["cases"], strict=True)):
                 text = call_text(function, case)
                 info = require_ok(results[call["id"]], text)
                 if not isinstance(info, dict) or "outputs" not in info:
                     raise Failed(f"{text}: the grader could not read the model back")
                 self._judge_type(ctx.framework, text, info)
+                if not isinstance(info["outputs"], list) or len(info["outputs"]) != len(call["inputs"]):
+                    raise Failed(f"{text}: the grader could not read the model's outputs back")
                 for x, output in zip(call["inputs"], info["outputs"], strict=True):
                     self._judge_output(params, case, text, x, output)
+                if plan.state.get("singles"):
+                    whole, first = plan.state["singles"][index]
+                    self._judge_independent(params, text, call["inputs"][whole], info["outputs"], whole, first)
                 expected = expected_params(case, ctx.framework)
                 if expected is not None:
                     counted.append(self._judge_count(text, info, *expected))
@@ -96,6 +106,8 @@ class ModelFactory(CheckKind):
                 low, high = params["output_range"]
                 shapes += f" (outputs within [{low:g}, {high:g}])"
             extra = f"; parameters {', '.join(str(c) for c in counted)} as asked" if counted else ""
+            if plan.state.get("singles"):
+                extra += "; each example's output is the same alone as in a batch (batch-first)"
             return f"{function} builds models with the right output shapes for batch sizes {shapes}{extra}"
 
         return run_judge(body)
@@ -129,6 +141,23 @@ class ModelFactory(CheckKind):
             if value.min() < low - 1e-6 or value.max() > high + 1e-6:
                 raise Failed(f"{where}: outputs range over [{value.min():.4g}, {value.max():.4g}], "
                              f"expected within [{low:g}, {high:g}] (is the output activation missing?)")
+
+    @staticmethod
+    def _judge_independent(params: dict[str, Any], text: str, x: np.ndarray, outputs: list[Any], whole: int,
+                           first: int) -> None:
+        """The rows of the batch's output equal the outputs of its examples run one at a time."""
+        batched = np.asarray(outputs[whole]["value"], np.float64)
+        alone = np.concatenate([np.asarray(outputs[first + i]["value"], np.float64) for i in range(len(x))])
+        atol = float(params.get("batch_tolerance", 1e-4))
+        error = np.abs(batched - alone)
+        if np.any(error > atol + 1e-4 * np.abs(alone)):
+            row = int(np.unravel_index(int(np.argmax(error)), error.shape)[0])
+            raise Failed(
+                f"{text} on a batch of shape {tuple(x.shape)}: row {row} of the output differs by {error.max():.3g} "
+                f"from the output of example {row} run alone, so the examples of a batch influence each other; "
+                "inputs are batch-first (batch, seq_len, n_features): in PyTorch pass batch_first=True to the "
+                "recurrent layer"
+            )
 
     @staticmethod
     def _judge_count(text: str, info: dict[str, Any], expected: int, how: str) -> int:

@@ -176,6 +176,24 @@ def _frame(table: Any) -> Frame:
     return Frame({str(column): table[column].to_numpy() for column in table.columns})
 
 
+def _out_of_range(features: Any, quizzes: Any, ranges: dict[str, tuple[float, float]],
+                  rng: np.random.Generator) -> tuple[Any, str, str]:
+    """``features`` with one value above its fixed range and one below, both in weeks that have a quiz score
+    (a masked week is −1.0 whatever its features are, so a missing clip would not show there)."""
+    scored = quizzes[quizzes["quiz_score"].notna()]
+    keys = set(zip(scored["student_id"].to_numpy().tolist(), scored["week"].to_numpy().tolist(), strict=True))
+    rows = [i for i, key in enumerate(zip(features["student_id"].to_numpy().tolist(),
+                                          features["week"].to_numpy().tolist(), strict=True)) if key in keys]
+    columns = [c for c in features.columns if c not in ID_COLUMNS]
+    up_row, down_row = (int(i) for i in rng.choice(rows, size=2, replace=False))
+    up, down = (columns[int(i)] for i in rng.choice(len(columns), size=2, replace=False))
+    features = features.astype({up: np.float64, down: np.float64})  # an integer column cannot hold the new value
+    for row, column, above in ((up_row, up, True), (down_row, down, False)):
+        low, high = ranges[column]
+        features.loc[row, column] = high + 0.5 * (high - low) if above else low - 0.5 * (high - low)
+    return features, up, down
+
+
 class SequencePreparation(CheckKind):
     """``prepare_sequences(features, quizzes)`` on frames the grader builds from the hidden inputs.
 
@@ -210,13 +228,11 @@ class SequencePreparation(CheckKind):
         f_gap = f_gap[~((f_gap["student_id"] == key["student_id"]) & (f_gap["week"] == key["week"]))]
         silent = gappy[len(gappy) // 2]
         q_gap.loc[q_gap["student_id"] == silent, "quiz_score"] = np.nan
-        column = [c for c in f_gap.columns if c not in ID_COLUMNS][int(ctx.rng.integers(0, f_gap.shape[1] - 2))]
-        ranges = feature_ranges(Path(ctx.hidden_dir).parent / "public")
-        f_gap = f_gap.reset_index(drop=True)
-        f_gap.loc[0, column] = ranges[column][1] * 1.5  # above the range: clipped to 1
         q_gap = q_gap.drop(index=drop_quiz_row).reset_index(drop=True)
+        ranges = feature_ranges(Path(ctx.hidden_dir).parent / "public")
+        f_gap, above, below = _out_of_range(f_gap.reset_index(drop=True), q_gap, ranges, ctx.rng)
         cases.append(("12 students with gaps (a missing feature row, a missing quiz row, a student without "
-                      f"quizzes, a {column} value above its range)", f_gap, q_gap))
+                      f"quizzes, a {above} value above its range, a {below} value below it)", f_gap, q_gap))
 
         calls, expected = [], []
         for index, (label, f_frame, q_frame) in enumerate(cases):
@@ -455,6 +471,36 @@ class MaskedWeeksSkipped(CheckKind):
         return run_judge(body)
 
 
+class PredictionRange(CheckKind):
+    """``function(X)`` on hidden students returns values within ``range`` (e.g. probabilities in [0, 1]),
+    not all the same."""
+
+    name = "prediction_range"
+
+    def plan(self, params: dict[str, Any], ctx: CheckContext) -> Plan:
+        x = hidden_inputs(ctx.hidden_dir).X[_subset(ctx, int(params.get("students", 200)))].copy()
+        return Plan([{"id": "hidden", "probe": "call", "function": params["function"], "args": [x]}], {"n": len(x)})
+
+    def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
+        function, n = params["function"], plan.state["n"]
+        low, high = (float(v) for v in params.get("range", (0.0, 1.0)))
+        words = params.get("meaning", "values")
+
+        def body() -> str:
+            text = f"{function}(X) with X of shape ({n}, {N_WEEKS}, F) (hidden students)"
+            pred = _predictions(results["hidden"], text, (n,))
+            outside = (pred < low) | (pred > high)
+            if np.any(outside):
+                raise Failed(f"{text}: {int(outside.sum())} of {n} values lie outside [{low:g}, {high:g}] (from "
+                             f"{pred.min():.4g} to {pred.max():.4g}); it should return {words} — a sigmoid output, "
+                             "not the logits")
+            if np.ptp(pred) < 1e-6:
+                raise Failed(f"{text}: every value is {pred[0]:.4g}; the model has not learnt anything from the inputs")
+            return f"{text} returns {words} in [{low:g}, {high:g}]"
+
+        return run_judge(body)
+
+
 class HiddenMetric(CheckKind):
     """``function(X)`` on all hidden students (inputs prepared by the grader); the grader computes the
     metric against the hidden labels and compares it with a calibrated threshold."""
@@ -473,6 +519,10 @@ class HiddenMetric(CheckKind):
         def body() -> str:
             text = f"{function}(X) on the {n:,} hidden students"
             pred = _predictions(results["hidden"], text, (n, N_WEEKS) if metric == "rmse_observed" else (n,))
+            bounds = params.get("output_range")
+            if bounds is not None and (pred.min() < float(bounds[0]) or pred.max() > float(bounds[1])):
+                raise Failed(f"{text}: values range over [{pred.min():.4g}, {pred.max():.4g}], expected within "
+                             f"[{float(bounds[0]):g}, {float(bounds[1]):g}] (probabilities of passing)")
             value = metric_value(metric, ctx.hidden_dir, pred)
             good = value <= threshold if direction == "max" else value >= threshold
             reference = f" (reference solutions: {params['reference']})" if params.get("reference") else ""
@@ -495,4 +545,5 @@ class HiddenMetric(CheckKind):
         return ""
 
 
-KINDS = (SequencePreparation(), MaskedLoss(), FutureWeeksIgnored(), MaskedWeeksSkipped(), HiddenMetric())
+KINDS = (SequencePreparation(), MaskedLoss(), FutureWeeksIgnored(), MaskedWeeksSkipped(), PredictionRange(),
+         HiddenMetric())
