@@ -1,27 +1,35 @@
 """Post the Markdown report as a pull-request comment, editing the earlier one (found by its marker).
 
-Runs inside GitHub Actions: ``GITHUB_API_URL``, ``GITHUB_REPOSITORY``, ``GITHUB_TOKEN``,
-``GITHUB_EVENT_NAME`` and ``GITHUB_EVENT_PATH`` say where. On a pull-request event the comment goes
-on that pull request; on a push it goes on GitHub Classroom's "Feedback" pull request. Every failure
-is a :class:`CommentError` with a message for the log; it never changes a grade.
+Inside GitHub Actions, ``GITHUB_API_URL``, ``GITHUB_REPOSITORY``, ``GITHUB_TOKEN``, ``GITHUB_EVENT_NAME``
+and ``GITHUB_EVENT_PATH`` say where. On a pull-request event the comment goes on that pull request; on a
+push it goes on GitHub Classroom's "Feedback" pull request (the open pull request whose base is the
+``feedback`` branch, found through every page). Only a comment written by the same identity is edited:
+anyone can paste the marker into a comment of their own. Every failure is a :class:`CommentError` with a
+message for the log; it never changes a grade.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from grader.errors import GraderError
 from grader.formats.markdown import MARKER_PREFIX
+from grader.github_api import DEFAULT_API_URL, GitHubClient, GitHubError
 
 DEFAULT_MARKER = f"{MARKER_PREFIX} -->"
-_PER_PAGE = 100
-_MAX_PAGES = 20
+FEEDBACK_BRANCH = "feedback"
+ACTIONS_BOT = "github-actions[bot]"
+MAX_BODY = 65536  # GitHub refuses a longer comment body (422)
+_HINTS = {
+    401: "the token was refused",
+    403: "the token may not write pull-request comments (the workflow needs `pull-requests: write`)",
+    404: "not found (wrong repository or pull request, or the token cannot see it)",
+    422: "GitHub refused the comment",
+}
 
 
 class CommentError(GraderError):
@@ -36,50 +44,12 @@ class Outcome:
     url: str
 
 
-class GitHubAPI:
-    def __init__(self, api_url: str, repository: str, token: str, timeout: float = 30.0) -> None:
-        self.base = api_url.rstrip("/")
-        self.repository = repository
-        self.token = token
-        self.timeout = timeout
-
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.base}{path}", data=data, method=method, headers={
-            "Accept": "application/vnd.github+json",
-            "Authorization": f"Bearer {self.token}",
-            "X-GitHub-Api-Version": "2022-11-28",
-            "User-Agent": "rnn-course-grader",
-            **({"Content-Type": "application/json"} if data is not None else {}),
-        })
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - API URL from the runner
-                payload = response.read()
-        except urllib.error.HTTPError as exc:
-            detail = _api_message(exc)
-            hint = {
-                401: "the token was refused",
-                403: "the token may not write pull-request comments (the workflow needs `pull-requests: write`)",
-                404: "not found (wrong repository or pull request, or the token cannot see it)",
-            }.get(exc.code, "the API refused the request")
-            raise CommentError(f"GitHub API {method} {path}: HTTP {exc.code}: {hint}{detail}") from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise CommentError(f"GitHub API {method} {path}: {exc}") from None
-        try:
-            return json.loads(payload) if payload else None
-        except json.JSONDecodeError:
-            raise CommentError(f"GitHub API {method} {path}: the answer is not JSON") from None
-
-    def repo_path(self, suffix: str) -> str:
-        return f"/repos/{self.repository}{suffix}"
-
-
-def _api_message(exc: urllib.error.HTTPError) -> str:
-    try:
-        message = json.loads(exc.read()).get("message")
-    except Exception:  # noqa: BLE001 - the body is only a detail
-        return ""
-    return f" ({message})" if message else ""
+def _api_error(exc: GitHubError) -> CommentError:
+    hint = _HINTS.get(exc.status)
+    text = str(exc)
+    if hint and f"HTTP {exc.status}" in text:
+        text = text.replace(f"HTTP {exc.status}", f"HTTP {exc.status}: {hint}", 1)
+    return CommentError(text)
 
 
 def marker_of(body: str) -> str:
@@ -87,34 +57,78 @@ def marker_of(body: str) -> str:
     return first if first.startswith(MARKER_PREFIX) else DEFAULT_MARKER
 
 
-def pull_request_number(api: GitHubAPI, event_name: str, event: dict[str, Any]) -> int:
+def fit_body(body: str, limit: int = MAX_BODY) -> str:
+    """The body, shortened with a note when longer than GitHub accepts (the marker line is kept)."""
+    if len(body) <= limit:
+        return body
+    note = (f"\n\n… *(report shortened: {len(body):,} characters, GitHub keeps at most {limit:,}; "
+            "the full report is in the run's artifact)*\n")
+    return body[: limit - len(note)] + note
+
+
+def feedback_pull_request(client: GitHubClient, repository: str) -> int | None:
+    """The number of the open pull request into ``feedback`` (GitHub Classroom's Feedback PR), if any."""
+    pulls = client.paginate(f"/repos/{repository}/pulls?state=open&base={FEEDBACK_BRANCH}&per_page=100")
+    numbers = sorted(int(p["number"]) for p in pulls if (p.get("base") or {}).get("ref") == FEEDBACK_BRANCH)
+    return numbers[0] if numbers else None
+
+
+def pull_request_number(client: GitHubClient, repository: str, event_name: str, event: dict[str, Any]) -> int:
     """The pull request of this run, or the Classroom "Feedback" pull request on a push."""
     if isinstance(event.get("pull_request"), dict) and event["pull_request"].get("number"):
         return int(event["pull_request"]["number"])
     if isinstance(event.get("issue"), dict) and event["issue"].get("pull_request"):
         return int(event["issue"]["number"])
-    pulls = api.request("GET", api.repo_path(f"/pulls?state=open&per_page={_PER_PAGE}")) or []
-    feedback = [p for p in pulls if str(p.get("title", "")).strip().lower() == "feedback"
-                or (p.get("base") or {}).get("ref") == "feedback"]
-    if not feedback:
+    number = feedback_pull_request(client, repository)
+    if number is None:
         raise CommentError(f"no pull request to comment on: the {event_name or 'unknown'} event names none and "
-                           "the repository has no open GitHub Classroom \"Feedback\" pull request")
-    return int(feedback[0]["number"])
+                           f"the repository has no open pull request into {FEEDBACK_BRANCH!r} (GitHub Classroom's "
+                           "\"Feedback\" pull request; enable it in the assignment's settings)")
+    return number
 
 
-def _find_comment(api: GitHubAPI, number: int, marker: str) -> dict[str, Any] | None:
-    for page in range(1, _MAX_PAGES + 1):
-        comments = api.request("GET", api.repo_path(f"/issues/{number}/comments?per_page={_PER_PAGE}&page={page}")) or []
-        for comment in comments:
-            if str(comment.get("body", "")).split("\n", 1)[0].strip() == marker:
-                return comment
-        if len(comments) < _PER_PAGE:
-            return None
+def find_own_comment(client: GitHubClient, repository: str, number: int, marker: str,
+                     author: str) -> dict[str, Any] | None:
+    """The comment carrying ``marker`` on its first line and written by ``author`` (case-insensitive)."""
+    for comment in client.paginate(f"/repos/{repository}/issues/{number}/comments?per_page=100"):
+        login = str((comment.get("user") or {}).get("login", ""))
+        if login.lower() != author.lower():
+            continue
+        if str(comment.get("body", "")).split("\n", 1)[0].strip() == marker:
+            return comment
     return None
 
 
-def post_comment(body: str, env: dict[str, str] | None = None) -> Outcome:
-    """Create the report comment, or update the one carrying the same marker."""
+def upsert_comment(client: GitHubClient, repository: str, number: int, body: str, author: str) -> Outcome:
+    """Create the report comment on pull request ``number``, or edit ``author``'s one with the same marker."""
+    marker = marker_of(body)
+    if marker == DEFAULT_MARKER and not body.startswith(MARKER_PREFIX):
+        body = f"{marker}\n{body}"
+    body = fit_body(body)
+    try:
+        existing = find_own_comment(client, repository, number, marker, author)
+        if existing is not None:
+            answer = client.request("PATCH", f"/repos/{repository}/issues/comments/{existing['id']}",
+                                    {"body": body}).data or {}
+            return Outcome("updated", number, int(existing["id"]), str(answer.get("html_url", "")))
+        answer = client.request("POST", f"/repos/{repository}/issues/{number}/comments", {"body": body}).data or {}
+    except GitHubError as exc:
+        raise _api_error(exc) from None
+    return Outcome("created", number, int(answer.get("id", 0)), str(answer.get("html_url", "")))
+
+
+def identity(client: GitHubClient, env: dict[str, str]) -> str:
+    """Who the token writes as: ``GET /user``'s login; the Actions token cannot ask, and is the Actions bot."""
+    login = client.login()
+    if login:
+        return login
+    if env.get("GITHUB_ACTIONS") == "true" or env.get("GITHUB_EVENT_PATH"):
+        return ACTIONS_BOT
+    raise CommentError("cannot tell whose token this is (GET /user refused it); give a personal token")
+
+
+def post_comment(body: str, env: dict[str, str] | None = None, client: GitHubClient | None = None) -> Outcome:
+    """Create the report comment, or update the one this identity posted with the same marker."""
     env = dict(os.environ) if env is None else env
     token = env.get("GITHUB_TOKEN", "")
     repository = env.get("GITHUB_REPOSITORY", "")
@@ -128,14 +142,10 @@ def post_comment(body: str, env: dict[str, str] | None = None) -> Outcome:
             event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise CommentError(f"cannot read the event payload {env['GITHUB_EVENT_PATH']}: {exc}") from None
-    api = GitHubAPI(env.get("GITHUB_API_URL", "https://api.github.com"), repository, token)
-    number = pull_request_number(api, env.get("GITHUB_EVENT_NAME", ""), event)
-    marker = marker_of(body)
-    if marker == DEFAULT_MARKER and not body.startswith(MARKER_PREFIX):
-        body = f"{marker}\n{body}"
-    existing = _find_comment(api, number, marker)
-    if existing is not None:
-        answer = api.request("PATCH", api.repo_path(f"/issues/comments/{existing['id']}"), {"body": body}) or {}
-        return Outcome("updated", number, int(existing["id"]), str(answer.get("html_url", "")))
-    answer = api.request("POST", api.repo_path(f"/issues/{number}/comments"), {"body": body}) or {}
-    return Outcome("created", number, int(answer.get("id", 0)), str(answer.get("html_url", "")))
+    client = client or GitHubClient(token, env.get("GITHUB_API_URL") or DEFAULT_API_URL)
+    try:
+        author = identity(client, env)
+        number = pull_request_number(client, repository, env.get("GITHUB_EVENT_NAME", ""), event)
+    except GitHubError as exc:
+        raise _api_error(exc) from None
+    return upsert_comment(client, repository, number, body, author)
