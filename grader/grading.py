@@ -22,7 +22,7 @@ from grader.checks.base import CheckContext
 from grader.course import load_lab
 from grader.errors import GraderError, InputError, KernelError, ProbeError
 from grader.execute import KernelSession
-from grader.notebook import code_cells, identify, read_notebook
+from grader.notebook import code_cells, identify, mismatch_warnings, read_notebook
 from grader.probing import probe
 from grader.report import ERROR, FAILED, PASSED, CellEvent, CheckResult, Report
 from grader.spec import CheckSpec, Lab
@@ -119,6 +119,7 @@ class Grading:
             result.status = PASSED if verdict.passed else FAILED
             result.message = verdict.message
             result.score = check.points if verdict.passed else 0.0
+            result.details = dict(verdict.details)
         result.seconds = time.monotonic() - started
         return result
 
@@ -187,6 +188,7 @@ def grade(
         executed = time.monotonic()
         checks = run.judge()
         report = Report(spec.id, framework_name, str(path), checks, events, run.seed)
+        report.warnings.extend(mismatch_warnings(nb, spec.id, framework_name))
         report.execution_seconds = executed - started
         report.grading_seconds = time.monotonic() - executed
         if run.session is not None and run.session.restarts:

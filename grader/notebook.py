@@ -48,6 +48,31 @@ def identify(nb: nbformat.NotebookNode, lab: str | None, framework: str | None) 
     return lab, framework
 
 
+def imported_frameworks(nb: nbformat.NotebookNode) -> set[str]:
+    """The flavours the notebook's code cells import ("torch", "keras" for Keras or TensorFlow)."""
+    code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    return {name for name, pattern in (("torch", _TORCH), ("keras", _KERAS)) if pattern.search(code)}
+
+
+def mismatch_warnings(nb: nbformat.NotebookNode, lab: str, framework: str) -> list[str]:
+    """What the notebook itself says (metadata, imports) that contradicts grading it as ``lab``/``framework``."""
+    meta = nb.metadata.get("grader", {}) if isinstance(nb.metadata.get("grader"), dict) else {}
+    warnings = []
+    if isinstance(meta.get("lab"), str) and meta["lab"] != lab:
+        warnings.append(f"this notebook's metadata says it is lab {meta['lab']}, but it was graded as lab {lab}: "
+                        "did you submit the right notebook?")
+    if isinstance(meta.get("framework"), str) and meta["framework"] != framework:
+        warnings.append(f"this notebook's metadata says it is the {meta['framework']} flavour, but it was graded "
+                        f"as {framework}")
+    other = {"torch": "keras", "keras": "torch"}.get(framework)
+    imports = imported_frameworks(nb)
+    if other in imports and meta.get("framework") in (None, framework):
+        words = {"torch": "PyTorch", "keras": "Keras/TensorFlow"}
+        also = " too" if framework in imports else ""
+        warnings.append(f"this notebook imports {words[other]}{also}, but it was graded as the {framework} flavour")
+    return warnings
+
+
 def code_cells(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
     """(index, source) of every non-empty code cell; saved outputs are never looked at."""
     return [(i, cell.source) for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and cell.source.strip()]

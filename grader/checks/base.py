@@ -31,6 +31,8 @@ class Plan:
 class Verdict:
     passed: bool
     message: str = ""
+    # values a report may plot (the student's and the grader's numbers); never shown where the check is hidden
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 class Failed(Exception):
@@ -61,7 +63,8 @@ def fmt_shape(value: Any) -> str:
         return f"a {type(value).__name__} of {len(value)}"
     if isinstance(value, Opaque):
         return f"a {value.type_name}"
-    return f"a {type(value).__name__} ({value!r})"[:120]
+    text = f"a {type(value).__name__} ({value!r})"
+    return text if len(text) <= 120 else text[:119] + "…"
 
 
 def as_array(value: Any, what: str) -> np.ndarray:
@@ -108,9 +111,11 @@ def require_ok(result: CallResult, call_text: str) -> Any:
     return result.value
 
 
-def run_judge(judge_body: Any) -> Verdict:
+def run_judge(judge_body: Any, details: dict[str, Any] | None = None) -> Verdict:
+    """Run ``judge_body`` (it returns the success message or raises :class:`Failed`); ``details`` is the dict
+    the body fills with values to plot, passed on whether the check passed or failed."""
     try:
         message = judge_body()
     except Failed as failure:
-        return Verdict(False, str(failure))
-    return Verdict(True, message or "")
+        return Verdict(False, str(failure), dict(details or {}))
+    return Verdict(True, message or "", dict(details or {}))

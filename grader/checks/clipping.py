@@ -317,6 +317,7 @@ class TrainStep(CheckKind):
     def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
         aspect = params.get("judge", "update")
         lr = plan.state["lr"]
+        details: dict[str, Any] = {"plot": "clipped_update", "learning_rate": lr, "steps": []}
 
         def body() -> str:
             for call in plan.calls:
@@ -337,6 +338,10 @@ class TrainStep(CheckKind):
                     if not isinstance(outcome, dict):
                         raise Failed(f"{text}: the probe could not read the step back")
                     after = _params_from(outcome.get("params"), before, text)
+                    details["steps"].append({
+                        "label": f"{call['id']} call {index + 1}", "gradient_norm": norm, "max_norm": step["max_norm"],
+                        "update_norm": _norm(_flat(after) - _flat(before)) / lr, "expected_norm": min(norm, step["max_norm"]),
+                    })
                     if aspect == "loss":
                         self._judge_loss(text, outcome.get("returned"), loss, before, after, raw, step)
                     else:
@@ -347,7 +352,7 @@ class TrainStep(CheckKind):
             return ("the update applied is −lr × the gradient clipped to max_norm (clipped between backward and "
                     "step; below the threshold unclipped; gradients reset between calls)")
 
-        return run_judge(body)
+        return run_judge(body, details if aspect == "update" and details["steps"] else None)
 
     @staticmethod
     def _judge_update(text: str, before: dict, after: dict, raw: dict, previous_raw: dict | None,
@@ -447,6 +452,7 @@ class OptimizerClipping(CheckKind):
         lr, max_norm = plan.state["lr"], plan.state["max_norm"]
         call = plan.calls[0]
         initial = [np.asarray(v, dtype=np.float64) for v in call["initial"]]
+        details: dict[str, Any] = {}
 
         def trajectory(value: Any, index: int, what: str) -> list[np.ndarray]:
             run = value[index] if isinstance(value, (list, tuple)) and len(value) > index else None
@@ -471,8 +477,10 @@ class OptimizerClipping(CheckKind):
                             "— pass learning_rate to the optimizer")
                 return "the optimizer's steps scale with learning_rate"
             student, reference = trajectory(value, 0, first), trajectory(value, 1, first)
-            self._moved(reference[0], first)
             huge = plan.state["huge_norm"]
+            details.update(plot="optimizer_moves", max_norm=max_norm, gradient_norm=huge,
+                           student=[_norm(move) for move in student], reference=[_norm(move) for move in reference])
+            self._moved(reference[0], first)
             for step in range(2):
                 atol = 1e-9 + 1e-3 * float(np.max(np.abs(reference[step])))
                 if matches(reference[step], student[step], atol, 1e-3):
@@ -489,7 +497,7 @@ class OptimizerClipping(CheckKind):
             return ("the optimizer clips the gradients by their global norm before its update "
                     "(checked over two steps: a huge gradient, then a normal one)")
 
-        return run_judge(body)
+        return run_judge(body, details)
 
     @staticmethod
     def _moved(change: np.ndarray, what: str) -> None:
@@ -526,6 +534,7 @@ class InputGradientNorms(CheckKind):
 
     def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
         layer = {"keras": "SimpleRNN", "torch": "nn.RNN"}.get(ctx.framework, "RNN")
+        details: dict[str, Any] = {}
 
         def body() -> str:
             for call in plan.calls:
@@ -542,6 +551,8 @@ class InputGradientNorms(CheckKind):
                                  + (" — take the norm over the batch and feature axes together"
                                     if got.shape in ((batch, steps), (steps, m), (steps, 1)) else ""))
                 atol = 1e-5 * float(np.max(expected))
+                details.update(plot="gradient_norms", call=text, student=got.astype(np.float64).tolist(),
+                               grader=expected.tolist())
                 try:
                     compare(expected, got, text, atol, 1e-3)
                 except Failed as failure:
@@ -549,7 +560,7 @@ class InputGradientNorms(CheckKind):
             return (f"input_gradient_norms matches the grader's backpropagation through time on {len(plan.calls)} "
                     "models and inputs (many-to-one and many-to-many)")
 
-        return run_judge(body)
+        return run_judge(body, details)
 
     @staticmethod
     def _hint(expected: np.ndarray, got: np.ndarray, call: dict, atol: float) -> str:

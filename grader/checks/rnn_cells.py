@@ -101,6 +101,15 @@ class CellStep(CheckKind):
         return ""
 
 
+def _error_per_step(cell: str, text: str, expected: np.ndarray, value: Any, atol: float) -> dict[str, Any]:
+    """Plot data: the largest error of the student's sequence at every time step (empty if shapes differ)."""
+    if not isinstance(value, np.ndarray) or value.shape != expected.shape:
+        return {}
+    with np.errstate(invalid="ignore"):
+        error = np.abs(value.astype(np.float64) - expected).max(axis=(0, 2))
+    return {"plot": "error_per_step", "cell": cell, "call": text, "error": error.tolist(), "tolerance": atol}
+
+
 class RunSequence(CheckKind):
     """``run_sequence(cell, xs, p, return_sequences)`` in both modes, T = 1 and batch 1 included."""
 
@@ -128,6 +137,7 @@ class RunSequence(CheckKind):
     def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
         cell = plan.state["cell"]
         atol = _tolerance(params)
+        details: dict[str, Any] = {}
 
         def body() -> str:
             for call in plan.calls:
@@ -141,6 +151,8 @@ class RunSequence(CheckKind):
                 value = require_ok(results[call["id"]], text)
                 sequence = rnn.run_sequence(cell, xs, p, return_sequences=True)
                 expected = sequence if mode else sequence[:, -1]
+                if mode:
+                    details.update(_error_per_step(cell, text, sequence, value, atol))
                 try:
                     compare(expected, value, text, atol)
                 except Failed as failure:
@@ -154,7 +166,7 @@ class RunSequence(CheckKind):
                     raise Failed(f"{failure}{hint}") from None
             return f"run_sequence({cell!r}) matches in both modes on {(len(plan.calls) - 1) // 2} random sequences (T = 1 included)"
 
-        return run_judge(body)
+        return run_judge(body, details)
 
 
     @staticmethod

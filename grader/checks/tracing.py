@@ -36,6 +36,8 @@ HIDDEN_QUIZZES = "mooc_hidden_quizzes.csv.gz"
 HIDDEN_SCORES = "mooc_hidden_quiz_targets.csv.gz"
 HIDDEN_PASSFAIL = "mooc_hidden_passfail.csv"
 FEATURE_RANGES = "mooc_feature_ranges.csv"
+PUBLIC_FEATURES = "mooc_features.csv.gz"
+PUBLIC_QUIZZES = "mooc_quizzes.csv.gz"
 _F32 = np.float32
 
 
@@ -421,6 +423,44 @@ def _pack_observed(x: np.ndarray, weeks: int) -> tuple[np.ndarray, list[np.ndarr
     return packed, positions
 
 
+@lru_cache(maxsize=2)
+def _public_students(public_dir: str, count: int) -> tuple[np.ndarray, np.ndarray]:
+    pd = _pandas()
+    folder = Path(public_dir)
+    x, y = prepare_sequences(pd.read_csv(folder / PUBLIC_FEATURES), pd.read_csv(folder / PUBLIC_QUIZZES),
+                             feature_ranges(folder))
+    chosen = np.flatnonzero((y[:, :, 0] != MASK_VALUE).sum(axis=1) >= 6)[:count]
+    return x[chosen], y[chosen, :, 0]
+
+
+def public_students(hidden_dir: Path, count: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """(X, quiz scores with −1.0 where none) of the first ``count`` public students with six or more quizzes:
+    the students a report may plot (their scores are in the students' own data)."""
+    return _public_students(str((Path(hidden_dir) / ".." / "public").resolve()), count)
+
+
+def _public_call(function: str, hidden_dir: Path) -> list[dict[str, Any]]:
+    try:
+        x, _ = public_students(hidden_dir)
+    except OSError:  # no public data beside the hidden data: no plot, the check is unchanged
+        return []
+    return [{"id": "public", "probe": "call", "function": function, "args": [x]}]
+
+
+def _public_predictions(result: CallResult | None, hidden_dir: Path) -> dict[str, Any]:
+    """Plot data: the tracing predictions on the public students against their quiz scores, if they came back."""
+    if result is None or not result.ok:
+        return {}
+    x, scores = public_students(hidden_dir)
+    value = result.value
+    if not isinstance(value, np.ndarray) or value.size != scores.size:
+        return {}
+    pred = value.astype(np.float64).reshape(scores.shape)
+    truth = np.where(scores == MASK_VALUE, np.nan, scores)
+    return {"plot": "tracing", "predictions": pred.tolist(), "truth": truth.tolist(),
+            "students": [f"public student {i + 1}" for i in range(len(scores))]}
+
+
 class MaskedWeeksSkipped(CheckKind):
     """The trained model skips masked weeks: with the same observed weeks in the same order, moving the
     masked weeks elsewhere must not change the predictions at the observed weeks (``output: per_week``,
@@ -435,6 +475,8 @@ class MaskedWeeksSkipped(CheckKind):
         function = params["function"]
         calls = [{"id": "original", "probe": "call", "function": function, "args": [x]},
                  {"id": "packed", "probe": "call", "function": function, "args": [packed]}]
+        if params.get("output", "per_week") == "per_week":  # for the report's plot only: a few public students
+            calls += _public_call(function, ctx.hidden_dir)
         return Plan(calls, {"positions": positions, "function": function, "weeks": weeks, "n": len(x)})
 
     def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
@@ -442,6 +484,7 @@ class MaskedWeeksSkipped(CheckKind):
         per_week = params.get("output", "per_week") == "per_week"
         shape = (n, N_WEEKS) if per_week else (n,)
         atol = float(params.get("tolerance", 1e-4))
+        details = _public_predictions(results.get("public"), ctx.hidden_dir) if per_week else {}
 
         def body() -> str:
             text = f"{function}(X) with X of shape ({n}, {N_WEEKS}, F) (hidden students)"
@@ -468,7 +511,7 @@ class MaskedWeeksSkipped(CheckKind):
                 )
             return f"{function} skips the masked weeks: where they fall does not change the predictions"
 
-        return run_judge(body)
+        return run_judge(body, details)
 
 
 class PredictionRange(CheckKind):

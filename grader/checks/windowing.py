@@ -501,6 +501,14 @@ def forecast_errors(params: dict[str, Any], ctx: CheckContext, value: Any, text:
     return windowing.mae(pred, y), windowing.mae(naive, y), pred
 
 
+def _forecast_week(params: dict[str, Any], ctx: CheckContext, pred: np.ndarray, hours: int = 168) -> dict[str, Any]:
+    """Plot data: the first week (168 hourly windows) of the evaluation period, forecast, truth and naive."""
+    X, y = hidden_windows(params, ctx)
+    naive = windowing.naive_forecast(X, int(params.get("target_col", 0)))
+    return {"plot": "forecast", "truth": y[:hours].tolist(), "forecast": pred[:hours].tolist(),
+            "naive": naive[:hours].tolist()}
+
+
 class ForecastBeatsNaive(CheckKind):
     """``predict(X)`` on the hidden period's raw windows beats the naive forecast's MAE by ``margin`` (°C).
 
@@ -523,17 +531,20 @@ class ForecastBeatsNaive(CheckKind):
         text = (f"{function}(X) on the {shape[0]} windows of the hidden period (raw values, NumPy float32, "
                 f"shape {shape}, in random order)")
 
+        details: dict[str, Any] = {}
+
         def body() -> str:
             value = require_ok(results["hidden"], text)
             error, naive, pred = forecast_errors(params, ctx, value, text, plan.state["order"])
             threshold = naive - margin
+            details.update(_forecast_week(params, ctx, pred), mae=error, naive_mae=naive, threshold=threshold)
             summary = (f"MAE {error:.3f} °C; to pass it must be at most {threshold:.3f} °C (the naive last-value "
                        f"forecast's {naive:.3f} °C minus a margin of {margin:g} °C)")
             if error > threshold:
                 raise Failed(f"{text}: {summary}{self._hint(params, ctx, pred, error, naive)}")
             return f"{text}: {summary}"
 
-        return run_judge(body)
+        return run_judge(body, details)
 
     @staticmethod
     def _hint(params: dict[str, Any], ctx: CheckContext, pred: np.ndarray, error: float, naive: float) -> str:
