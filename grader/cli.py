@@ -255,3 +255,49 @@ def starter(lab: str, directory: Path, framework: str, grader_repo: str, grader_
         _fail(str(exc), EXIT_INTERNAL)
     for path in written:
         click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.option("--org", required=True, help="The GitHub organisation of the Classroom.")
+@click.option("--prefix", required=True, help="The assignment's repository prefix (repositories are PREFIX-<user>).")
+@click.option("--deadline", required=True, help="ISO 8601 date-time with a zone: the last commit before it is taken.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("submissions"), show_default=True,
+              help="Folder for OUT/<user>/<notebook>.ipynb and the collect.json manifest.")
+@click.option("--roster", type=click.Path(path_type=Path),
+              help="GitHub Classroom roster export (CSV): collect these students, and name those without a repository.")
+@click.option("--notebook", "pattern", default="*.ipynb", show_default=True,
+              help="Which files to fetch, matched against the path in the repository.")
+@click.option("--branch", help="Branch to read (default: the repository's default branch).")
+@click.option("--api-url", default=lambda: os.environ.get("GITHUB_API_URL") or "https://api.github.com",
+              show_default="GITHUB_API_URL or https://api.github.com", help="GitHub REST API root.")
+def collect(org: str, prefix: str, deadline: str, out_dir: Path, roster: Path | None, pattern: str,
+            branch: str | None, api_url: str) -> None:
+    """Fetch every submission of a Classroom assignment, at its deadline, into a folder for `grader batch`.
+
+    Uses the TA's token (GITHUB_TOKEN, GH_TOKEN or `gh auth token`). A rerun fetches only repositories whose
+    commit changed. Exit status: 0 every repository was read, 2 bad options, 3 some could not be read.
+    """
+    from grader import collect as collecting
+    from grader.github_api import GitHubClient, GitHubError, token_from_environment
+
+    token = token_from_environment()
+    if not token:
+        _fail("no GitHub token: set GITHUB_TOKEN (or GH_TOKEN), or log in with `gh auth login`", EXIT_INPUT)
+
+    def show(student) -> None:
+        commit = f" @ {student.commit[:12]}" if student.commit else ""
+        click.echo(f"  {student.user}: {student.status}{commit}" + (f" — {student.message}" if student.message else ""),
+                   err=True)
+
+    try:
+        result = collecting.collect(GitHubClient(token, api_url), org, prefix, deadline, out_dir, roster, pattern,
+                                     branch, show)
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except GitHubError as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    counts: dict[str, int] = {}
+    for student in result.students.values():
+        counts[student.status] = counts.get(student.status, 0) + 1
+    click.echo(f"wrote {out_dir / 'collect.json'}: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    sys.exit(EXIT_INTERNAL if counts.get(collecting.FAILED) else EXIT_OK)

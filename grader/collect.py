@@ -1,0 +1,235 @@
+"""``grader collect``: every submission of a GitHub Classroom assignment, at the deadline, ready for ``grader batch``.
+
+Repositories are ``<prefix>-<github user>`` in the organisation (GitHub Classroom's naming), listed once
+(``GET /orgs/{org}/repos``, every page), or named by a Classroom roster export. For each, the last commit
+before the deadline (``GET /repos/{o}/{r}/commits?until=…&per_page=1``) is read through the API (its tree,
+then each notebook's blob): no clone, and the token never goes into a URL. Notebooks land in
+``OUT/<github user>/<path>``; ``OUT/collect.json`` records each student's repository, commit and files, so
+that a rerun fetches only repositories whose commit changed and the feedback poster knows where to write.
+
+Commit dates come from the student's git client: a student can backdate a commit. A strict deadline is
+a collection run *at* the deadline (the staff workflow's schedule); the manifest records when it ran.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from grader.errors import InputError
+from grader.github_api import GitHubClient, GitHubError
+
+MANIFEST = "collect.json"
+COLLECTED, UNCHANGED, NO_REPOSITORY, NO_COMMIT, NO_NOTEBOOK, NO_ACCOUNT, FAILED = (
+    "collected", "unchanged", "no repository", "no commit before the deadline", "no notebook", "no GitHub account",
+    "error")
+# GitHub logins: alphanumerics and single hyphens, at most 39 characters. Anything else never names a folder.
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class Student:
+    user: str
+    status: str
+    repository: str = ""
+    commit: str = ""
+    commit_date: str = ""
+    notebooks: list[str] = field(default_factory=list)
+    message: str = ""
+    roster_identifier: str = ""
+
+
+@dataclass
+class Collection:
+    org: str
+    prefix: str
+    deadline: str
+    collected_at: str
+    students: dict[str, Student] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"org": self.org, "prefix": self.prefix, "deadline": self.deadline, "collected_at": self.collected_at,
+                "students": {user: asdict(student) for user, student in sorted(self.students.items())}}
+
+
+def parse_deadline(text: str) -> str:
+    """An ISO 8601 date-time as UTC ``YYYY-MM-DDTHH:MM:SSZ``; one without a zone is refused (ambiguous)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"--deadline {text!r} is not an ISO 8601 date-time (e.g. 2026-12-01T23:59:00+01:00)") from None
+    if moment.tzinfo is None:
+        raise InputError(f"--deadline {text!r} has no time zone; add one (Z, +01:00, ...)")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def valid_login(name: str) -> bool:
+    return bool(_LOGIN.match(name))
+
+
+def read_roster(path: Path) -> list[tuple[str, str]]:
+    """``(identifier, github_username)`` rows of a GitHub Classroom roster export (username may be empty)."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            if not reader.fieldnames or "github_username" not in reader.fieldnames:
+                raise InputError(f"{path}: not a GitHub Classroom roster (no github_username column)")
+            return [(str(row.get("identifier") or "").strip(), str(row.get("github_username") or "").strip())
+                    for row in reader]
+    except OSError as exc:
+        raise InputError(f"cannot read the roster {path}: {exc.strerror or exc}") from None
+
+
+def read_manifest(out_dir: Path) -> Collection | None:
+    path = out_dir / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        students = {user: Student(**entry) for user, entry in data.get("students", {}).items()}
+        return Collection(data["org"], data["prefix"], data["deadline"], data["collected_at"], students)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{path} is not a collect manifest ({exc}); remove it or choose another folder") from None
+
+
+def _safe_relative(path: str) -> PurePosixPath | None:
+    """A tree path that stays inside the student's folder, or None."""
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or not pure.parts or any(part in ("", ".", "..") or "\\" in part for part in pure.parts):
+        return None
+    return pure
+
+
+def _notebook_paths(tree: dict[str, Any], pattern: str) -> list[dict[str, Any]]:
+    entries = []
+    for entry in tree.get("tree", []):
+        if entry.get("type") != "blob" or ".ipynb_checkpoints" in str(entry.get("path", "")):
+            continue
+        path = str(entry.get("path", ""))
+        # matched segment by segment against the whole path: "*.ipynb" is the top level only
+        if len(PurePosixPath(path).parts) == len(PurePosixPath(pattern).parts) and PurePosixPath(path).match(pattern):
+            entries.append(entry)
+    return entries
+
+
+class Collector:
+    def __init__(self, client: GitHubClient, org: str, prefix: str, deadline: str, out_dir: Path,
+                 pattern: str = "*.ipynb", branch: str | None = None,
+                 progress: Callable[[Student], None] | None = None) -> None:
+        self.client, self.org, self.prefix, self.out_dir = client, org, prefix, out_dir
+        self.deadline = parse_deadline(deadline)
+        self.pattern, self.branch, self.progress = pattern, branch, progress
+
+    def repositories(self) -> dict[str, str]:
+        """``{github user (lower case): owner/name}`` of the organisation's ``<prefix>-<user>`` repositories."""
+        start = f"{self.prefix}-".lower()
+        found = {}
+        for repo in self.client.paginate(f"/orgs/{self.org}/repos?type=all&per_page=100"):
+            name = str(repo.get("name", ""))
+            if name.lower().startswith(start) and len(name) > len(start):
+                found[name[len(start):].lower()] = str(repo.get("full_name") or f"{self.org}/{name}")
+        return found
+
+    def collect(self, roster: list[tuple[str, str]] | None = None) -> Collection:
+        previous = read_manifest(self.out_dir)
+        if previous is not None and (previous.org.lower(), previous.prefix) != (self.org.lower(), self.prefix):
+            raise InputError(f"{self.out_dir} holds {previous.org}/{previous.prefix}-*; use another folder")
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        repos = self.repositories()
+        result = Collection(self.org, self.prefix, self.deadline,
+                            datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        start = len(self.prefix) + 1
+        wanted = roster if roster is not None else [("", name.split("/", 1)[1][start:]) for _, name in sorted(repos.items())]
+        for identifier, user in wanted:
+            if not user:
+                key = f"(unlinked) {identifier or '?'}"
+                result.students[key] = self._report(Student(key, NO_ACCOUNT, roster_identifier=identifier,
+                                                            message="no GitHub account linked in the roster"))
+                continue
+            if not valid_login(user):
+                result.students[user] = self._report(Student(user, FAILED, roster_identifier=identifier,
+                                                             message="not a GitHub login; skipped"))
+                continue
+            old = previous.students.get(user) if previous else None
+            student = self._collect_one(user, repos.get(user.lower()), old, identifier)
+            result.students[user] = self._report(student)
+        (self.out_dir / MANIFEST).write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+        return result
+
+    def _report(self, student: Student) -> Student:
+        if self.progress is not None:
+            self.progress(student)
+        return student
+
+    def _collect_one(self, user: str, repository: str | None, old: Student | None, identifier: str) -> Student:
+        student = Student(user, FAILED, repository or "", roster_identifier=identifier)
+        folder = self.out_dir / user
+        if repository is None:
+            student.status, student.message = NO_REPOSITORY, f"no repository {self.org}/{self.prefix}-{user}"
+            shutil.rmtree(folder, ignore_errors=True)
+            return student
+        try:
+            query = f"until={self.deadline}&per_page=1" + (f"&sha={self.branch}" if self.branch else "")
+            commits = self.client.request("GET", f"/repos/{repository}/commits?{query}").data or []
+        except GitHubError as exc:
+            if exc.status == 409:  # GitHub's answer for an empty repository
+                commits = []
+            else:
+                student.message = str(exc)
+                return student
+        if not commits:
+            student.status, student.message = NO_COMMIT, f"no commit before {self.deadline}"
+            shutil.rmtree(folder, ignore_errors=True)
+            return student
+        student.commit = str(commits[0]["sha"])
+        student.commit_date = str(((commits[0].get("commit") or {}).get("committer") or {}).get("date", ""))
+        if (old is not None and old.commit == student.commit and old.status in (COLLECTED, UNCHANGED)
+                and all((folder / name).is_file() for name in old.notebooks)):
+            student.status, student.notebooks = UNCHANGED, list(old.notebooks)
+            return student
+        try:
+            tree = self.client.get(f"/repos/{repository}/git/trees/{student.commit}?recursive=1") or {}
+            entries = _notebook_paths(tree, self.pattern)
+            files: dict[PurePosixPath, bytes] = {}
+            skipped = []
+            for entry in entries:
+                relative = _safe_relative(str(entry["path"]))
+                if relative is None:
+                    skipped.append(f"{entry['path']!r} (path leaves the folder)")
+                    continue
+                if int(entry.get("size") or 0) > MAX_NOTEBOOK_BYTES:
+                    skipped.append(f"{relative} ({int(entry['size']) // 2**20} MiB, over the limit)")
+                    continue
+                blob = self.client.get(f"/repos/{repository}/git/blobs/{entry['sha']}") or {}
+                files[relative] = base64.b64decode(str(blob.get("content", "")))
+        except (GitHubError, ValueError, KeyError, TypeError) as exc:
+            student.message = f"could not read commit {student.commit[:12]}: {exc}"
+            return student
+        shutil.rmtree(folder, ignore_errors=True)
+        for relative, content in files.items():
+            target = folder.joinpath(*relative.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        student.notebooks = sorted(r.as_posix() for r in files)
+        student.message = "; ".join(f"skipped {s}" for s in skipped)
+        student.status = COLLECTED if files else NO_NOTEBOOK
+        if not files:
+            student.message = student.message or f"no file matching {self.pattern} at {student.commit[:12]}"
+        return student
+
+
+def collect(client: GitHubClient, org: str, prefix: str, deadline: str, out_dir: Path,
+            roster: Path | None = None, pattern: str = "*.ipynb", branch: str | None = None,
+            progress: Callable[[Student], None] | None = None) -> Collection:
+    """Fetch every submission into ``out_dir`` (see the module's docstring)."""
+    rows = read_roster(roster) if roster is not None else None
+    return Collector(client, org, prefix, deadline, out_dir, pattern, branch, progress).collect(rows)
