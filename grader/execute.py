@@ -8,22 +8,31 @@ see the student's functions.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import nbformat
+import zmq
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.errors import KernelError
-from grader.process_tree import kill_all
+from grader.process_tree import kill_all, process_family
+
+if TYPE_CHECKING:
+    from grader.sandbox import Sandbox
 
 _TIMEOUT_ENAME = "GraderCellTimeout"
 _GRACE_SECONDS = 10.0
+# What the grader keeps of what the kernel prints: per cell and per notebook (the rest is dropped, with a note).
+CELL_OUTPUT_BYTES = 2 * 1024 * 1024
+NOTEBOOK_OUTPUT_BYTES = 20 * 1024 * 1024
+# Largest single message accepted from the kernel; a larger one is dropped by ZMQ before it is read in.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -65,6 +74,61 @@ class _MemoryWatch(threading.Thread):
         self._stop_event.set()
 
 
+def _output_size(out: Any) -> int:
+    """Bytes an output cell holds (text and every MIME bundle), roughly."""
+    size = len(str(out.get("text", ""))) + len(str(out.get("evalue", "")))
+    size += sum(len(str(line)) for line in out.get("traceback", []) or [])
+    for value in (out.get("data") or {}).values():
+        size += len(value) if isinstance(value, str) else len(str(value))
+    return size
+
+
+class OutputBudget:
+    """How much output has been kept, per cell and in total; output past either cap is dropped."""
+
+    def __init__(self, per_cell: int = CELL_OUTPUT_BYTES, total: int = NOTEBOOK_OUTPUT_BYTES) -> None:
+        self.per_cell, self.total = per_cell, total
+        self.kept = 0
+        self.cell: dict[int, int] = {}
+        self.dropped: dict[int, int] = {}
+
+    def admit(self, cell_index: int, size: int) -> bool:
+        used = self.cell.get(cell_index, 0)
+        if used + size > self.per_cell or self.kept + size > self.total:
+            self.dropped[cell_index] = self.dropped.get(cell_index, 0) + size
+            return False
+        self.cell[cell_index] = used + size
+        self.kept += size
+        return True
+
+    def note(self, cell_index: int) -> str:
+        dropped = self.dropped.get(cell_index, 0)
+        if not dropped:
+            return ""
+        return (f"[grader: {dropped} bytes of this cell's output were not kept (at most {self.per_cell} per cell, "
+                f"{self.total} per notebook)]\n")
+
+
+def _bounded_client_class():
+    class BoundedNotebookClient(NotebookClient):
+        """nbclient's client that keeps at most an :class:`OutputBudget` of the kernel's output."""
+
+        budget: OutputBudget
+
+        def output(self, outs, msg, display_id, cell_index):  # noqa: ANN001 - nbclient's signature
+            from nbformat.v4 import output_from_msg
+
+            try:
+                size = _output_size(output_from_msg(msg))
+            except ValueError:
+                size = 0
+            if not self.budget.admit(cell_index, size):
+                return None
+            return super().output(outs, msg, display_id, cell_index)
+
+    return BoundedNotebookClient
+
+
 class KernelSession:
     """One notebook's kernel: start, run setup code, run cells with limits, recover, shut down."""
 
@@ -76,9 +140,18 @@ class KernelSession:
         memory_mb: int | None = None,
         replay_timeout: float = 120.0,
         kernel_name: str = "python3",
+        sandbox: Sandbox | None = None,
+        deadline: float | None = None,
     ) -> None:
+        from grader.sandbox import kernel_environment
+
         self.workdir = Path(workdir)
-        self.env = {**os.environ, **env}
+        # an allow-listed environment, never the grader's own (tokens, GITHUB_*, ...)
+        self.env = kernel_environment(env, self.workdir)
+        self.sandbox = sandbox
+        self.deadline = deadline  # time.monotonic() past which no kernel runs any more
+        self.expired = False
+        self.budget = OutputBudget()
         self.setup_code = setup_code
         self.memory_mb = memory_mb
         self.replay_timeout = replay_timeout
@@ -89,11 +162,35 @@ class KernelSession:
         self._replay: list[str] = []  # sources of cells that ran fine, in order
         self._last_reply: dict = {}
         self.restarts = 0
+        self._deadline_timer: threading.Timer | None = None
+        if deadline is not None:
+            self._deadline_timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._expire)
+            self._deadline_timer.daemon = True
+            self._deadline_timer.start()
+
+    def _expire(self) -> None:
+        """The overall deadline: kill the kernel and everything it started; nothing runs after this."""
+        self.expired = True
+        self._kill_family()
+
+    def _kernel_pid(self) -> int | None:
+        km = self._client.km if self._client is not None else None
+        return getattr(getattr(km, "provisioner", None), "pid", None) if km is not None else None
+
+    def _kill_family(self) -> None:
+        pid = self._kernel_pid()
+        if pid:
+            kill_all(process_family(pid))
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
-        self._client = NotebookClient(
+        if self.expired:
+            raise KernelError("the grading ran past its overall deadline")
+        km = self.sandbox.kernel_manager(self.env) if self.sandbox is not None else None
+        client_class = _bounded_client_class()
+        self._client = client_class(
             self._log,
+            km=km,
             kernel_name=self.kernel_name,
             allow_errors=True,
             interrupt_on_timeout=True,
@@ -104,15 +201,21 @@ class KernelSession:
             record_timing=False,
             on_cell_executed=self._remember_reply,
         )
+        self._client.budget = self.budget
         try:
-            self._client.create_kernel_manager()
-            # the kernel's own stderr (start-up warnings) is not the student's output, which comes over iopub
-            self._client.start_new_kernel(cwd=str(self.workdir), env=self.env, stderr=subprocess.DEVNULL)
+            if km is None:
+                self._client.create_kernel_manager()
+            else:
+                self.sandbox.before_start(km)
+            self._client.km.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+            # the kernel's own stdout and stderr never reach the grader's: the student's output comes over iopub
+            self._client.start_new_kernel(cwd=str(self.workdir), env=self.env, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
             self._client.start_new_kernel_client()
         except Exception as exc:  # noqa: BLE001 - any failure to start is the grader's problem
             raise KernelError(f"could not start a Jupyter kernel: {exc}") from exc
         if self.memory_mb:
-            pid = getattr(self._client.km.provisioner, "pid", None)
+            pid = self._kernel_pid()
             if pid:
                 self._watch = _MemoryWatch(pid, self.memory_mb)
                 self._watch.start()
@@ -124,27 +227,39 @@ class KernelSession:
         self._last_reply = (execute_reply or {}).get("content", {}) or {}
 
     def shutdown(self) -> None:
+        """Stop the kernel and every process it started (in the sandbox: its whole PID namespace)."""
         if self._watch:
             self._watch.stop()
             self._watch = None
+        pid = self._kernel_pid()
+        family = process_family(pid) if pid else []
         if self._client is not None and self._client.km is not None:
             try:
                 self._client._cleanup_kernel()
             except Exception:  # noqa: BLE001 - best effort on the way out
                 pass
+        kill_all(family)
+        _wait_gone(family)
         self._client = None
+
+    def close(self) -> None:
+        """Shut down for good (no deadline any more)."""
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+        self.shutdown()
 
     def __enter__(self) -> KernelSession:
         self.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.shutdown()
+        self.close()
 
     # -- running code ---------------------------------------------------------------------------
     def run_code(self, source: str, timeout: float) -> CellOutcome:
         """Run one piece of code; never raises for what the code does."""
-        assert self._client is not None, "session not started"
+        if self.expired or self._client is None:
+            return CellOutcome("skipped", "not run: the grading ran past its overall deadline")
         cell = nbformat.v4.new_code_cell(source)
         self._log.cells.append(cell)
         index = len(self._log.cells) - 1
@@ -155,14 +270,25 @@ class KernelSession:
             self._client.execute_cell(cell, index)
         except DeadKernelError:
             seconds = time.monotonic() - started
+            if self.expired:
+                return CellOutcome("timeout", "stopped: the grading ran past its overall deadline", seconds)
             if self._watch and self._watch.tripped:
                 return CellOutcome("memory", f"the kernel passed the memory limit of {self.memory_mb} MiB "
                                    "and was stopped", seconds)
             return CellOutcome("kernel-died", "the kernel died while running this cell", seconds)
         except CellTimeoutError:
             return CellOutcome("timeout", f"ran longer than {timeout:.0f} s", time.monotonic() - started)
+        except Exception as exc:  # noqa: BLE001 - a kernel killed at the deadline breaks nbclient in many ways
+            if self.expired:
+                return CellOutcome("timeout", "stopped: the grading ran past its overall deadline",
+                                   time.monotonic() - started)
+            return CellOutcome("kernel-died", f"the kernel stopped answering ({type(exc).__name__})",
+                               time.monotonic() - started)
         seconds = time.monotonic() - started
         outputs = list(cell.get("outputs", []))
+        note = self.budget.note(index)
+        if note:
+            outputs.append(nbformat.v4.new_output("stream", name="stderr", text=note))
         if self._last_reply.get("ename") == _TIMEOUT_ENAME:
             # nbclient's own reply after interrupting: the code may have swallowed the interrupt
             return CellOutcome("timeout", f"ran longer than {timeout:.0f} s and was interrupted", seconds, outputs)
@@ -193,10 +319,26 @@ class KernelSession:
             self.recover()
         return outcome
 
+    def new_exchange(self) -> Path | None:
+        """A directory for one probe's files that the kernel can see (None without a sandbox: any temp dir)."""
+        return self.sandbox.new_exchange() if self.sandbox is not None else None
+
     def recover(self) -> None:
         """Replace a dead or stuck kernel and replay the student cells that had run fine."""
         self.shutdown()
+        if self.expired:
+            return
         self.restarts += 1
         self.start()
         for source in self._replay:
             self.run_code(source, timeout=self.replay_timeout)
+
+
+def _wait_gone(processes: list, timeout: float = 5.0) -> None:
+    """Wait until the killed processes are really gone (a report is written only after that)."""
+    import psutil
+
+    try:
+        psutil.wait_procs(processes, timeout=timeout)
+    except psutil.Error:
+        pass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import secrets
 import shutil
-import tempfile
 import time
 import traceback
 import zlib
@@ -16,7 +15,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from grader import frameworks
+from grader import frameworks, sandbox
 from grader.checks import registry
 from grader.checks.base import CheckContext
 from grader.course import load_lab
@@ -34,15 +33,21 @@ Progress = Callable[[str], None]
 class Grading:
     """A notebook of one lab running in its own kernel, ready to be judged (possibly several times)."""
 
-    def __init__(self, lab: Lab, framework: str, seed: int | None = None, progress: Progress | None = None) -> None:
+    def __init__(self, lab: Lab, framework: str, seed: int | None = None, progress: Progress | None = None,
+                 use_sandbox: bool | None = None, deadline: float | None = None) -> None:
+        """``use_sandbox``: None uses bubblewrap where it can start, False never; ``deadline``: a
+        ``time.monotonic()`` past which every kernel is killed and nothing more runs."""
         if framework not in lab.flavours:
             raise InputError(f"lab {lab.id} has no {framework!r} flavour (it has: {', '.join(lab.flavours)})")
         self.lab, self.framework = lab, frameworks.get(framework)
         self.seed = secrets.randbelow(2**31) if seed is None else int(seed)
         self.progress = progress or (lambda message: None)
         self.internal_errors: list[str] = []
-        self._tmp = tempfile.TemporaryDirectory(prefix="grader-run-")
-        self.workdir = Path(self._tmp.name)
+        self.isolation, self.sandbox_reason = sandbox.choose(use_sandbox)
+        self.box = sandbox.Sandbox(self.isolation)
+        self.workdir = self.box.scratch
+        self.deadline = deadline
+        self.cleanup_problems: list[str] = []
         self.session: KernelSession | None = None
         self.executed: nbformat.NotebookNode | None = None
 
@@ -51,6 +56,7 @@ class Grading:
         if self.lab.public_dir.is_dir():
             shutil.copytree(self.lab.public_dir, self.workdir, dirs_exist_ok=True)
         nbformat.write(nb, self.workdir / name)
+        self.box.give_tree(self.workdir)
 
     def execute(self, nb: nbformat.NotebookNode, name: str = "submission.ipynb") -> list[CellEvent]:
         limits = self.lab.limits
@@ -61,8 +67,10 @@ class Grading:
             setup_code=self.framework.setup_code(KERNEL_SEED, limits.threads),
             memory_mb=limits.memory_mb,
             replay_timeout=limits.cell_timeout,
+            sandbox=self.box if self.box.sandboxed else None,
+            deadline=self.deadline,
         )
-        self.progress("starting kernel")
+        self.progress(f"starting kernel (sandbox: {self.isolation})")
         self.session.start()
         deadline = time.monotonic() + limits.notebook_timeout
         events: list[CellEvent] = []
@@ -141,10 +149,13 @@ class Grading:
             raise KernelError(f"could not restore the notebook's names: {outcome.message}")
 
     def close(self) -> None:
-        if self.session is not None:
-            self.session.shutdown()
-            self.session = None
-        self._tmp.cleanup()
+        """Kill the kernel and every process it started, then remove the scratch; never raises."""
+        try:
+            if self.session is not None:
+                self.session.close()
+                self.session = None
+        finally:
+            self.cleanup_problems += self.box.cleanup()
 
     def __enter__(self) -> Grading:
         return self
@@ -162,6 +173,8 @@ def grade(
     cell_timeout: float | None = None,
     notebook_timeout: float | None = None,
     executed_path: str | Path | None = None,
+    use_sandbox: bool | None = None,
+    total_timeout: float | None = None,
 ) -> Report:
     """Grade one notebook and return its :class:`Report`.
 
@@ -169,7 +182,11 @@ def grade(
     framework can also be recognised from the notebook's imports. Raises :class:`InputError` for
     input that cannot be graded; everything the student's code does becomes part of the report.
     ``cell_timeout`` and ``notebook_timeout`` (seconds) override the lab's limits. With
-    ``executed_path`` the notebook is also written there with the outputs of this run.
+    ``executed_path`` the notebook is also written there with the outputs of this run, once the
+    kernel and all its processes are dead. ``use_sandbox`` (None: where it can start) picks the
+    isolation, which the report records; ``total_timeout`` bounds the whole grading (default: the
+    notebook's time, every check's time and a margin), after which the kernel is killed and what is
+    left is reported as not run.
     """
     path = Path(notebook)
     nb = read_notebook(path)
@@ -183,7 +200,10 @@ def grade(
         raise InputError(f"{path}: cannot tell the framework of this notebook; pass --framework keras|torch")
     frameworks.get(framework_name)
     started = time.monotonic()
-    with Grading(spec, framework_name, seed, progress) as run:
+    if total_timeout is None:
+        limits = spec.limits
+        total_timeout = 180 + limits.notebook_timeout + limits.probe_timeout * len(spec.checks_for(framework_name))
+    with Grading(spec, framework_name, seed, progress, use_sandbox, started + total_timeout) as run:
         events = run.execute(nb, path.name)
         executed = time.monotonic()
         checks = run.judge()
@@ -194,9 +214,17 @@ def grade(
         if run.session is not None and run.session.restarts:
             report.notes.append(f"the kernel was restarted {run.session.restarts} time(s)")
         report.internal_errors = run.internal_errors
-        if executed_path is not None and run.executed is not None:
-            Path(executed_path).parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(run.executed, executed_path)
+        report.sandbox = run.isolation
+        if run.isolation == sandbox.NONE:
+            report.notes.append(f"sandbox: none ({run.sandbox_reason})")
+        report.notes.extend(run.box.notes)
+        if run.session is not None and run.session.expired:
+            report.notes.append(f"the grading ran past its overall deadline of {total_timeout:.0f} s and was stopped")
+    # written only now that the kernel and every process it started are dead
+    report.notes.extend(f"cleanup: {problem}" for problem in run.cleanup_problems)
+    if executed_path is not None and run.executed is not None:
+        Path(executed_path).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(run.executed, executed_path)
     return report
 
 

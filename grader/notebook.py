@@ -21,14 +21,27 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         data = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{path}: not a Jupyter notebook (not valid JSON: {exc})") from None
+    except RecursionError:
+        raise InputError(f"{path}: not a readable notebook (its JSON is nested too deeply)") from None
+    except (OSError, MemoryError, ValueError) as exc:
+        raise InputError(f"{path}: cannot be read ({type(exc).__name__}: {exc})"[:300]) from None
     if not isinstance(data, dict) or "cells" not in data or not isinstance(data.get("cells"), list):
         raise InputError(f"{path}: not a Jupyter notebook (no list of cells)")
     if data.get("nbformat") != 4:
         raise InputError(f"{path}: nbformat {data.get('nbformat')!r} is not supported; save it as nbformat 4")
     try:
-        return nbformat.reads(text, as_version=4)
+        nb = nbformat.reads(text, as_version=4)
+        # the grader reads sources and metadata later: they must be what a notebook holds
+        for cell in nb.cells:
+            if not isinstance(cell.get("source", ""), str) or not isinstance(cell.get("cell_type"), str):
+                raise ValueError("a cell without a text source")
+        if not isinstance(nb.get("metadata", {}), dict):
+            raise ValueError("metadata is not a mapping")
+        return nb
+    except RecursionError:
+        raise InputError(f"{path}: not a readable notebook (nested too deeply)") from None
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
-        raise InputError(f"{path}: not a readable notebook ({exc})") from None
+        raise InputError(f"{path}: not a readable notebook ({str(exc)[:200]})") from None
 
 
 _TORCH = re.compile(r"^\s*(import torch|from torch)", re.M)

@@ -7,8 +7,12 @@ unpickled or executed: arrays are read with ``allow_pickle=False`` and everythin
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import stat
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +22,14 @@ import numpy as np
 from grader.errors import ProbeError
 from grader.kernel_side import source
 
-_MAX_JSON_BYTES = 64 * 1024 * 1024
+# Bounds on what the grader reads back from the kernel, checked before anything is inflated or allocated.
+MAX_JSON_BYTES = 16 * 1024 * 1024
+MAX_ANSWER_FILE_BYTES = 512 * 1024 * 1024  # the .npz as stored
+MAX_ARRAYS = 4096
+MAX_ARRAY_BYTES = 256 * 1024 * 1024  # one array, uncompressed
+MAX_TOTAL_BYTES = 512 * 1024 * 1024  # every array of one answer, uncompressed
+MAX_NDIM = 8
+_DTYPE_KINDS = "biuf"  # booleans, integers, floats: nothing with objects, strings or fields
 
 
 @dataclass(frozen=True)
@@ -130,18 +141,84 @@ def _decode_result(entry: Any, arrays: Any) -> CallResult:
     )
 
 
-def read_response(response: Path, arrays_path: Path, ids: list[str]) -> dict[str, CallResult]:
-    """Read what the kernel wrote back; anything malformed is a :class:`ProbeError`."""
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file the kernel wrote, never following a link, at most ``limit`` of them."""
     try:
-        if response.stat().st_size > _MAX_JSON_BYTES:
-            raise ProbeError("the kernel's answer is too large")
-        payload = json.loads(response.read_text())
-        with np.load(arrays_path, allow_pickle=False) as stored:
-            arrays = {key: stored[key] for key in stored.files}
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ProbeError(f"the kernel's answer {path.name} cannot be read ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ProbeError(f"the kernel's answer {path.name} is not a regular file")
+        if info.st_size > limit:
+            raise ProbeError(f"the kernel's answer {path.name} is too large ({info.st_size} bytes, at most {limit})")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ProbeError(f"the kernel's answer {path.name} is too large (more than {limit} bytes)")
+    return data
+
+
+def _read_npy_header(member: Any) -> tuple[tuple[int, ...], bool, np.dtype]:
+    version = np.lib.format.read_magic(member)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(member, max_header_size=10000)
+    if version in ((2, 0), (3, 0)):
+        return np.lib.format.read_array_header_2_0(member, max_header_size=10000)
+    raise ValueError(f"unsupported .npy version {version}")
+
+
+def load_arrays(data: bytes) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` the kernel wrote, read within bounds (count, ndim, dtype, sizes) or refused.
+
+    Every size is checked on the zip directory and on each array's header before anything is
+    inflated: a member that claims to be small but inflates further is cut off there by ``zipfile``.
+    """
+    arrays: dict[str, np.ndarray] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+        if len(members) > MAX_ARRAYS:
+            raise ProbeError(f"the kernel's answer holds {len(members)} arrays (at most {MAX_ARRAYS})")
+        total = 0
+        for info in members:
+            if not info.filename.endswith(".npy"):
+                raise ProbeError(f"the kernel's answer holds a member that is not an array: {info.filename[:80]!r}")
+            if info.file_size > MAX_ARRAY_BYTES + 10000:
+                raise ProbeError(f"an array of the kernel's answer is too large ({info.file_size} bytes)")
+            total += info.file_size
+            if total > MAX_TOTAL_BYTES + 10000 * len(members):
+                raise ProbeError(f"the kernel's answer is too large once inflated (more than {MAX_TOTAL_BYTES} bytes)")
+        for info in members:
+            with archive.open(info) as member:
+                shape, fortran, dtype = _read_npy_header(member)
+                if dtype.hasobject or dtype.kind not in _DTYPE_KINDS or dtype.fields is not None:
+                    raise ProbeError(f"an array of the kernel's answer has dtype {dtype} (numbers only)")
+                if len(shape) > MAX_NDIM or any(int(n) < 0 for n in shape):
+                    raise ProbeError(f"an array of the kernel's answer has shape {shape}")
+                count = 1
+                for n in shape:
+                    count *= int(n)
+                nbytes = count * dtype.itemsize
+                if nbytes > info.file_size or nbytes > MAX_ARRAY_BYTES:
+                    raise ProbeError(f"an array of the kernel's answer claims shape {shape} that its data does not hold")
+                buffer = member.read(nbytes)
+                if len(buffer) != nbytes:
+                    raise ProbeError("an array of the kernel's answer is truncated")
+            array = np.frombuffer(buffer, dtype=dtype, count=count)
+            array = array.reshape(shape[::-1]).T if fortran else array.reshape(shape)
+            arrays[info.filename[:-4]] = array
+    return arrays
+
+
+def read_response(response: Path, arrays_path: Path, ids: list[str]) -> dict[str, CallResult]:
+    """Read what the kernel wrote back; anything malformed or out of bounds is a :class:`ProbeError`."""
+    try:
+        payload = json.loads(read_bounded(response, MAX_JSON_BYTES))
+        arrays = load_arrays(read_bounded(arrays_path, MAX_ANSWER_FILE_BYTES))
         raw = payload["results"]
         results = {call_id: _decode_result(raw[call_id], arrays) for call_id in ids if call_id in raw}
-    except ProbeError:
-        raise
+    except ProbeError as exc:
+        raise ProbeError(f"could not read the values back from the kernel ({exc})") from None
     except Exception as exc:  # noqa: BLE001 - whatever the kernel wrote, it is not trusted
         raise ProbeError(f"could not read the values back from the kernel ({type(exc).__name__}: {exc})") from exc
     for call_id in ids:
@@ -171,14 +248,15 @@ def probe(session: Any, calls: list[dict[str, Any]], modules: list[str], timeout
     arrays: dict[str, np.ndarray] = {}
     request = {"calls": [encode_inputs(call, arrays) for call in calls]}
     ids = [call["id"] for call in calls]
-    with tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
-        paths = {name: Path(tmp) / name for name in ("request", "response")}
-        paths["request"] = Path(tmp) / "request.json"
-        paths["response"] = Path(tmp) / "response.json"
-        paths["inputs"] = Path(tmp) / "inputs.npz"
-        paths["outputs"] = Path(tmp) / "outputs.npz"
+    exchange = getattr(session, "new_exchange", lambda: None)()
+    tmp = exchange or Path(tempfile.mkdtemp(prefix="grader-probe-"))
+    try:
+        paths = {name: tmp / file for name, file in (("request", "request.json"), ("response", "response.json"),
+                                                      ("inputs", "inputs.npz"), ("outputs", "outputs.npz"))}
         paths["request"].write_text(json.dumps(request))
         np.savez(paths["inputs"], **arrays)
+        for path in (paths["request"], paths["inputs"]):
+            os.chmod(path, 0o644)
         outcome = session.run_code(kernel_code(modules, paths), timeout)
         if outcome.status == "timeout":
             if not session.responsive():
@@ -187,6 +265,10 @@ def probe(session: Any, calls: list[dict[str, Any]], modules: list[str], timeout
         if outcome.status in ("kernel-died", "memory"):
             session.recover()
             raise ProbeError(f"{outcome.message} while this check called the student's code")
-        if not paths["response"].exists():
+        if not os.path.lexists(paths["response"]):
             raise ProbeError(f"the kernel gave no answer ({outcome.message or 'no response file'})")
         return read_response(paths["response"], paths["outputs"], ids)
+    finally:
+        from grader.sandbox import remove_tree
+
+        remove_tree(tmp)

@@ -1,0 +1,354 @@
+"""The sandbox the student's kernel runs in: bubblewrap on Linux, or nothing (and the report says so).
+
+Under bubblewrap (``bwrap``) the kernel sees a read-only system and Python environment, one writable
+scratch directory (the notebook and the lab's public files), a directory of ZMQ ``ipc`` sockets through
+which it talks to the grader, and a directory through which probe requests and answers travel. It has
+its own PID, network (no route out), IPC and UTS namespaces, an environment built from an allow-list,
+and resource limits; when the grader runs as root it runs as an unprivileged user (``nobody``). Every
+process the student starts lives in the kernel's PID namespace and dies with it.
+
+Nothing else of the machine is visible: not the private course, not the home directory, not the
+grader's reports or outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+BUBBLEWRAP, NONE = "bubblewrap", "none"
+SANDBOX_UID = 65534  # nobody, when the grader runs as root
+KERNEL_NAME = "grader-sandbox"
+
+# Variables a kernel may inherit from the grader's environment; everything else (tokens, GITHUB_*, ...) stays out.
+ENV_ALLOW = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ",
+             # needed by Python itself on Windows when there is no sandbox
+             "SYSTEMROOT", "SYSTEMDRIVE", "COMSPEC", "PATHEXT", "WINDIR")
+_SECRET = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_KEY|PRIVATE)|^(GITHUB_|ACTIONS_|RUNNER_|GRADER_)",
+                     re.I)
+_SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """Resource limits of one sandboxed kernel (and of every process it starts)."""
+
+    scratch_mb: int = 2048  # size of the writable scratch (a tmpfs when the grader is root)
+    file_mb: int = 1024  # RLIMIT_FSIZE: largest file a process may write
+    processes: int = 256  # RLIMIT_NPROC of the sandbox's user (only when it is a user of its own)
+    cpu_seconds: int = 7200  # RLIMIT_CPU of each process
+    open_files: int = 1024  # RLIMIT_NOFILE
+    address_space_mb: int | None = None  # RLIMIT_AS; off by default: TensorFlow reserves tens of GiB it never uses
+
+
+def kernel_environment(extra: dict[str, str], home: Path, source: dict[str, str] | None = None) -> dict[str, str]:
+    """The kernel's whole environment: the allow-listed variables, ``extra`` (threads, seeds), HOME=scratch."""
+    source = dict(os.environ if source is None else source)
+    env = {name: source[name] for name in ENV_ALLOW if name in source}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env.setdefault("LANG", "C.UTF-8")
+    env.update({key: value for key, value in extra.items() if not _SECRET.search(key)})
+    env.update({"HOME": str(home), "TMPDIR": str(home), "MPLCONFIGDIR": str(home / ".config" / "matplotlib"),
+                "IPYTHONDIR": str(home / ".ipython"), "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONNOUSERSITE": "1"})
+    return env
+
+
+# -- can the sandbox start here? ------------------------------------------------------------------
+def bwrap_path() -> str | None:
+    return shutil.which("bwrap")
+
+
+def disabled_by_environment() -> bool:
+    """``GRADER_SANDBOX=off`` (or ``none``, ``0``) turns the sandbox off, as ``--no-sandbox`` does."""
+    return os.environ.get("GRADER_SANDBOX", "").strip().lower() in ("off", "none", "0", "no", "false")
+
+
+@lru_cache(maxsize=1)
+def _probe() -> tuple[bool, str]:
+    if not sys.platform.startswith("linux"):
+        return False, f"bubblewrap runs on Linux only (this is {sys.platform})"
+    binary = bwrap_path()
+    if binary is None:
+        return False, "bubblewrap (bwrap) is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    argv = [binary, *_namespace_args(), *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--", "/bin/true"]
+    if not Path("/bin/true").exists():
+        argv[-1] = "/usr/bin/true"
+    try:
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"bubblewrap could not start ({exc})"
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()
+        hint = ""
+        if Path("/proc/sys/kernel/apparmor_restrict_unprivileged_userns").exists() and os.geteuid() != 0:
+            hint = " (user namespaces restricted by AppArmor: run as root, or sudo sysctl -w " \
+                   "kernel.apparmor_restrict_unprivileged_userns=0)"
+        return False, f"bubblewrap cannot create its namespaces here: {reason[-1] if reason else done.returncode}{hint}"
+    return True, "bubblewrap " + bwrap_version()
+
+
+def available() -> tuple[bool, str]:
+    """Whether the sandbox can start on this machine, and why not (or which bubblewrap) in words."""
+    return _probe()
+
+
+@lru_cache(maxsize=1)
+def bwrap_version() -> str:
+    binary = bwrap_path()
+    if binary is None:
+        return ""
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    match = re.search(r"(\d+(?:\.\d+)+)", out)
+    return match.group(1) if match else ""
+
+
+def choose(use_sandbox: bool | None) -> tuple[str, str]:
+    """The isolation to use: (``"bubblewrap"`` | ``"none"``, reason); ``use_sandbox=False`` forces none."""
+    if use_sandbox is False or (use_sandbox is None and disabled_by_environment()):
+        return NONE, "turned off (--no-sandbox or GRADER_SANDBOX=off)"
+    ok, reason = available()
+    return (BUBBLEWRAP, reason) if ok else (NONE, reason)
+
+
+# -- the command line --------------------------------------------------------------------------------
+def _namespace_args() -> list[str]:
+    return ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session",
+            "--hostname", "sandbox"]
+
+
+def _system_binds() -> list[str]:
+    args: list[str] = []
+    for path in _SYSTEM_DIRS:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    return args
+
+
+def _parents(path: Path) -> list[str]:
+    """``--dir`` for every missing parent of ``path``, world-traversable (bwrap would make them 0700)."""
+    args: list[str] = []
+    for parent in reversed(path.parents):
+        if str(parent) in ("/", *_SYSTEM_DIRS):
+            continue
+        args += ["--perms", "0755", "--dir", str(parent)]
+    return args
+
+
+def python_dirs() -> list[Path]:
+    """The Python environment the kernel needs: the interpreter's prefix and base prefix, resolved."""
+    dirs: list[Path] = []
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        for candidate in (Path(prefix), Path(prefix).resolve()):
+            if not any(str(candidate).startswith(system + "/") or str(candidate) == system for system in _SYSTEM_DIRS):
+                dirs.append(candidate)
+    unique = sorted(set(dirs), key=lambda p: len(p.parts))
+    # a directory inside another one already bound needs no bind of its own
+    return [d for d in unique if not any(other != d and other in d.parents for other in unique)]
+
+
+# Runs first inside the sandbox: lower the limits, become the unprivileged user, then exec the kernel.
+_LAUNCHER = """\
+import os, resource, sys
+limits = {limits}
+for name, value in limits.items():
+    resource.setrlimit(getattr(resource, name), (value, value))
+uid = {uid}
+if uid is not None and os.getuid() == 0:
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
+@dataclass
+class Sandbox:
+    """The directories of one sandboxed grading and the kernel command that runs inside them.
+
+    ``scratch`` (the kernel's working directory), ``ipc`` (ZMQ sockets and the connection file) and
+    ``exchange`` (probe requests and answers) are the only host paths the kernel can see besides the
+    read-only system; they live under a private directory of the grader, mounted at the same paths.
+    """
+
+    isolation: str = BUBBLEWRAP
+    limits: SandboxLimits = field(default_factory=SandboxLimits)
+    root: Path = field(init=False)
+    scratch: Path = field(init=False)
+    ipc: Path = field(init=False)
+    exchange: Path = field(init=False)
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="grader-run-"))
+        os.chmod(self.root, 0o700)
+        self.uid = SANDBOX_UID if self.isolation == BUBBLEWRAP and os.geteuid() == 0 else None
+        self._mounted = False
+        self.scratch = self.root / "scratch"
+        self.scratch.mkdir()
+        if self.uid is not None:
+            self._mount_scratch()
+        self.ipc = self.root / "ipc"
+        self.exchange = self.root / "exchange"
+        self._spec_dir = self.root / "kernelspec"
+        for path in (self.ipc, self.exchange):
+            path.mkdir()
+        for path in (self.scratch, self.ipc, self.exchange):
+            self.give(path)
+
+    @property
+    def sandboxed(self) -> bool:
+        return self.isolation == BUBBLEWRAP
+
+    def _mount_scratch(self) -> None:
+        """A size-limited tmpfs as the scratch directory (root only; otherwise RLIMIT_FSIZE alone bounds it)."""
+        options = f"size={self.limits.scratch_mb}m,mode=0755,uid={self.uid},gid={self.uid},nosuid,nodev"
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "grader-scratch", str(self.scratch)],
+                              capture_output=True, text=True, check=False)
+        self._mounted = done.returncode == 0
+        if not self._mounted:
+            self.notes.append(f"the scratch directory is not size-limited ({done.stderr.strip() or 'mount failed'})")
+
+    def give(self, path: Path) -> None:
+        """Make ``path`` the sandbox user's (when the kernel runs as a user of its own)."""
+        if self.uid is not None:
+            os.chown(path, self.uid, self.uid)
+
+    def give_tree(self, path: Path) -> None:
+        if self.uid is None:
+            return
+        for dirpath, dirnames, filenames in os.walk(path):
+            for name in [*dirnames, *filenames]:
+                os.lchown(os.path.join(dirpath, name), self.uid, self.uid)
+        os.lchown(path, self.uid, self.uid)
+
+    def new_exchange(self) -> Path:
+        """A fresh directory for one probe's request and answer, visible to the kernel and holding nothing else."""
+        path = Path(tempfile.mkdtemp(prefix="probe-", dir=self.exchange))
+        os.chmod(path, 0o755)
+        self.give(path)
+        return path
+
+    # -- the kernel --------------------------------------------------------------------------------
+    def rlimits(self) -> dict[str, int]:
+        limits = self.limits
+        values = {"RLIMIT_FSIZE": limits.file_mb * 1024 * 1024, "RLIMIT_CPU": limits.cpu_seconds,
+                  "RLIMIT_NOFILE": limits.open_files, "RLIMIT_CORE": 0}
+        if self.uid is not None:  # per-user: only meaningful for a user that runs nothing else
+            values["RLIMIT_NPROC"] = limits.processes
+        if limits.address_space_mb:
+            values["RLIMIT_AS"] = limits.address_space_mb * 1024 * 1024
+        return values
+
+    def argv(self, env: dict[str, str], python: str | None = None) -> list[str]:
+        """The kernelspec ``argv``: bwrap, its mounts and environment, the launcher, then ipykernel."""
+        python = python or sys.executable
+        binary = bwrap_path() or "bwrap"
+        args = [binary, *_namespace_args(), *_system_binds()]
+        for directory in python_dirs():
+            args += [*_parents(directory), "--ro-bind", str(directory), str(directory)]
+        args += ["--proc", "/proc", "--dev", "/dev", *_parents(self.root), "--perms", "0755", "--dir", str(self.root)]
+        for directory in (self.scratch, self.ipc, self.exchange):
+            args += ["--bind", str(directory), str(directory)]
+        args += ["--remount-ro", "/", "--chdir", str(self.scratch), "--clearenv"]
+        for key, value in sorted(env.items()):
+            args += ["--setenv", key, value]
+        if self.uid is not None:  # bwrap run by root keeps every capability unless told otherwise
+            args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        launcher = _LAUNCHER.format(limits=repr(self.rlimits()), uid=repr(self.uid))
+        return [*args, "--", python, "-c", launcher, python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+    def kernel_manager(self, env: dict[str, str]):
+        """A jupyter_client kernel manager for a kernel in this sandbox (ipc transport, kernelspec in a temp dir)."""
+        from jupyter_client import AsyncKernelManager
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        spec = self._spec_dir / KERNEL_NAME
+        spec.mkdir(parents=True, exist_ok=True)
+        (spec / "kernel.json").write_text(json.dumps({
+            "argv": self.argv(env), "display_name": "Python 3 (grader sandbox)", "language": "python",
+            "interrupt_mode": "message",  # a signal to bwrap would not reach the kernel inside
+        }))
+        connection = self.ipc / f"kernel-{os.urandom(4).hex()}.json"
+        km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", connection_file=str(connection),
+                                kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(self._spec_dir)]))
+        return km
+
+    def before_start(self, km) -> None:
+        """Write the connection file now and hand it to the sandbox user (it holds the session key)."""
+        km.write_connection_file()
+        if self.uid is not None:
+            os.chown(km.connection_file, self.uid, self.uid)
+
+    # -- the end -------------------------------------------------------------------------------------
+    def cleanup(self) -> list[str]:
+        """Remove everything; never raises. Returns what could not be removed (in words)."""
+        problems: list[str] = []
+        if self._mounted:
+            done = subprocess.run(["umount", "-l", str(self.scratch)], capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                problems.append(f"could not unmount the scratch directory: {done.stderr.strip()}")
+            self._mounted = False
+        problems += remove_tree(self.root)
+        return problems
+
+
+def remove_tree(path: Path) -> list[str]:
+    """Delete ``path`` whatever was done to it (links, chmod 000, immutable files); never raises."""
+    path = Path(path)
+    problems: list[str] = []
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return problems
+    except OSError as exc:
+        return [f"{path}: {exc}"]
+    if not stat.S_ISDIR(info.st_mode):  # a link or a file where a directory was: remove it, never follow it
+        try:
+            os.unlink(path)
+        except OSError as exc:
+            problems.append(f"{path}: {exc}")
+        return problems
+
+    def retry(function, failed: str, exc_info) -> None:
+        parent = os.path.dirname(failed)
+        try:
+            for target in (parent, failed):
+                if os.path.isdir(target) and not os.path.islink(target):
+                    os.chmod(target, 0o700)
+            _clear_immutable(parent)
+            _clear_immutable(failed)
+            if os.path.isdir(failed) and not os.path.islink(failed):
+                shutil.rmtree(failed, ignore_errors=True)
+            else:
+                os.unlink(failed)
+        except OSError:
+            pass
+
+    try:
+        shutil.rmtree(path, onerror=retry)
+    except OSError as exc:
+        problems.append(f"{path}: {exc}")
+    if os.path.lexists(path):
+        problems.append(f"{path}: could not be removed entirely")
+    return problems
+
+
+def _clear_immutable(path: str) -> None:
+    if shutil.which("chattr") and os.path.lexists(path) and not os.path.islink(path):
+        subprocess.run(["chattr", "-i", "-a", path], capture_output=True, check=False)
