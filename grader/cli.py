@@ -29,8 +29,9 @@ def main() -> None:
 @click.option("--lab", help="Lab id (default: from the notebook's metadata).")
 @click.option("--framework", type=click.Choice(["keras", "torch"]), help="Flavour (default: from the notebook).")
 @click.option("--format", "formats", multiple=True, default=("terminal",), show_default=True,
-              help="Report format: terminal, json, markdown, gradescope, junit, classroom; repeat to write "
-                   "several (paired in order with --output).")
+              help="Report format: terminal, json, markdown, html, gradescope, junit, classroom; repeat to write "
+                   "several (paired in order with --output). The terminal format is as wide as the terminal and "
+                   "coloured only on one (NO_COLOR honoured); html is one self-contained page with plots.")
 @click.option("--output", "outputs", multiple=True, type=click.Path(path_type=Path),
               help="Write the report to FILE instead of standard output; repeat for several formats.")
 @click.option("--executed", type=click.Path(path_type=Path), help="Also save the executed notebook (with outputs) here.")
@@ -40,17 +41,30 @@ def main() -> None:
               help="Seconds the whole notebook may run (default: the lab's).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 when grading completed, whatever the score (for CI steps).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages on standard error.")
+@click.option("--no-sandbox", is_flag=True,
+              help="Run the kernel without the bubblewrap sandbox (needed under CI=true where it cannot start).")
 def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple[str, ...],
           outputs: tuple[Path, ...], executed: Path | None, seed: int | None, cell_timeout: float | None,
-          notebook_timeout: float | None, exit_zero: bool, quiet: bool) -> None:
+          notebook_timeout: float | None, exit_zero: bool, quiet: bool, no_sandbox: bool) -> None:
     """Grade NOTEBOOK and print its report.
 
-    Exit status: 0 every check passed, 1 some check failed, 2 unusable input, 3 the grader failed.
-    In GitHub Actions the Markdown report is added to the job summary, and the classroom format
-    sets the step output `result`.
+    Exit status: 0 every check passed, 1 some check failed, 2 unusable input (or, under CI=true, no
+    sandbox and no --no-sandbox), 3 the grader failed. In GitHub Actions the Markdown report is added
+    to the job summary, the classroom format sets the step output `result`, and whatever the
+    student's code wrote is printed with workflow commands turned off.
     """
     from grader import formats as report_formats
+    from grader import sandbox
     from grader.grading import grade, unusable_report
+    from grader.workflow_text import for_log, in_github_actions
+
+    if not no_sandbox and not sandbox.disabled_by_environment():
+        ok, reason = sandbox.available()
+        if not ok and os.environ.get("CI", "").lower() == "true":
+            _fail(f"the kernel sandbox cannot start here ({reason}); pass --no-sandbox to grade without it",
+                  EXIT_INPUT)
+        if not ok:
+            click.echo(f"sandbox: none ({reason})", err=True)
 
     try:
         renderers = [report_formats.get(name) for name in formats]
@@ -62,9 +76,10 @@ def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple
     code = None
     try:
         report = grade(notebook, lab=lab, framework=framework, seed=seed, progress=progress,
-                       cell_timeout=cell_timeout, notebook_timeout=notebook_timeout, executed_path=executed)
+                       cell_timeout=cell_timeout, notebook_timeout=notebook_timeout, executed_path=executed,
+                       use_sandbox=False if no_sandbox else None)
     except InputError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(for_log(f"error: {exc}"), err=True, nl=not in_github_actions())
         if not outputs:
             sys.exit(EXIT_INPUT)
         report, code = unusable_report(notebook, str(exc), lab, framework), EXIT_INPUT
@@ -72,23 +87,31 @@ def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple
         _fail(str(exc), EXIT_INTERNAL)
     except Exception as exc:  # noqa: BLE001 - the one place that turns a crash into exit code 3
         _fail(f"the grader failed: {type(exc).__name__}: {exc}", EXIT_INTERNAL)
+    points_lines = []  # the grader's own workflow commands: printed last, after any student text
     for index, (name, renderer) in enumerate(zip(formats, renderers, strict=True)):
-        text = renderer(report)
+        if name == "terminal" and not outputs:  # width and colour from the terminal itself
+            text = report_formats.terminal.render(report, stream=click.get_text_stream("stdout"))
+        else:
+            text = renderer(report)
         if outputs:
             outputs[index].parent.mkdir(parents=True, exist_ok=True)
             outputs[index].write_text(text, encoding="utf-8")
+        elif name == "classroom" and in_github_actions():
+            points_lines.append(text.rstrip("\n"))  # base64 and the grader's notices: nothing of the student's raw
         else:
-            click.echo(text, nl=False)
+            click.echo(for_log(text), nl=False)
         if name == "classroom":
-            _github_append("GITHUB_OUTPUT", f"result={report_formats.classroom.encoded(report)}\n")
+            _github_append("GITHUB_OUTPUT", report_formats.classroom.github_outputs(report))
             if outputs:  # the points lines must reach the log for Classroom to read them
-                click.echo("\n".join(report_formats.classroom.notices(report)))
+                points_lines.append("\n".join(report_formats.classroom.notices(report)))
     _github_append("GITHUB_STEP_SUMMARY", report_formats.markdown.render(report))
+    for error in report.internal_errors:
+        click.echo(for_log(error), err=True, nl=not in_github_actions())
+    for line in points_lines:
+        click.echo(line)
     if code is not None:
         sys.exit(code)
     if report.internal_errors:
-        for error in report.internal_errors:
-            click.echo(error, err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_OK if report.all_passed or exit_zero else EXIT_FAILED)
 
@@ -96,42 +119,57 @@ def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple
 @main.command()
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("grading"), show_default=True,
-              help="Folder for grades.csv and each submission's reports and executed notebook.")
-@click.option("--lab", help="Lab id for every submission (default: each notebook's metadata).")
+              help="Folder for grades.csv, the summary and each submission's reports (never searched for submissions).")
+@click.option("--lab", "labs", multiple=True,
+              help="The batch's lab; repeat for a batch of several labs (default: the lab most notebooks name). "
+                   "A notebook whose metadata names another lab is refused.")
 @click.option("--framework", type=click.Choice(["keras", "torch"]), help="Flavour (default: each notebook's).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Submissions graded at the same time (each kernel uses the lab's thread count).")
+              help="Local Dask workers: submissions graded at the same time.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Grade on an existing Dask cluster (e.g. tcp://HOST:8786) instead of local workers.")
+@click.option("--sequential", is_flag=True, help="No Dask: grade one submission after the other in this process.")
 @click.option("--seed", type=int, help="Seed of the hidden inputs, the same for every submission (default: random).")
 @click.option("--timeout", "submission_timeout", type=click.FloatRange(min=1), default=1800.0, show_default=True,
               help="Seconds one submission's whole grading may take before it is stopped.")
-def batch(submissions: tuple[Path, ...], out_dir: Path, lab: str | None, framework: str | None, jobs: int,
-          seed: int | None, submission_timeout: float) -> None:
-    """Grade every notebook in SUBMISSIONS (files or folders) and write OUT/grades.csv.
+@click.option("--force", is_flag=True, help="Regrade submissions already graded in OUT with the same notebook, "
+                                            "lab, seed and grader version.")
+@click.option("--roster", type=click.Path(path_type=Path),
+              help="GitHub Classroom roster CSV: submission folders are GitHub usernames; writes students.csv.")
+@click.option("--gradebook", "gradebooks", multiple=True, type=click.Choice(["csv", "canvas"]),
+              help="Also write OUT/gradebook-KIND.csv: a generic CSV, or one Canvas's gradebook import accepts.")
+@click.option("--assignment", help='Canvas column of a one-lab batch, "Name (ID)" (default: the lab id).')
+@click.option("--no-sandbox", is_flag=True, help="Grade even where the kernel sandbox cannot start.")
+def batch(submissions: tuple[Path, ...], out_dir: Path, labs: tuple[str, ...], framework: str | None, jobs: int,
+          scheduler: str | None, sequential: bool, seed: int | None, submission_timeout: float, force: bool,
+          roster: Path | None, gradebooks: tuple[str, ...], assignment: str | None, no_sandbox: bool) -> None:
+    """Grade every notebook in SUBMISSIONS (files or folders) and write OUT/grades.csv and a class summary.
 
-    Each submission is graded in its own process: one that cannot be graded gets a row with zero points
-    and the reason, and the others are unaffected. Exit status: 0 every submission got a report, 3 the
-    grader failed on some (their rows say why), 2 no usable SUBMISSIONS.
+    Each submission is graded by its own `grader check` process on a Dask worker (local, or on --scheduler):
+    one that cannot be graded gets a row with the reason and the others are unaffected. A rerun grades only
+    what OUT does not already hold. Exit status: 0 every submission got a report, 1 some were not graded
+    (their rows say why), 2 unusable input before grading (no submissions, unknown lab or flavour,
+    unreadable roster, no sandbox), 3 the grader failed on some.
     """
     import secrets
 
-    from grader.batch import GRADER_ERROR, find_submissions, grade_batch, write_gradebook
+    from grader.batch import BatchOptions, ClassOptions, grade_class
+    from grader.progress import BatchProgress
 
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    options = BatchOptions(out_dir, labs, framework, seed, submission_timeout, force, no_sandbox)
+    how = ClassOptions(jobs, scheduler, sequential, roster, gradebooks, assignment)
+    where = f"on {scheduler}" if scheduler else "one at a time" if sequential else f"{jobs} at a time"
+    click.echo(f"grading {where}, seed {seed}", err=True)
     try:
-        found = find_submissions(submissions)
+        result = grade_class(submissions, options, how, BatchProgress())
     except InputError as exc:
         _fail(str(exc), EXIT_INPUT)
-    seed = secrets.randbelow(2**31) if seed is None else seed
-    options = ["--seed", str(seed), *(["--lab", lab] if lab else []), *(["--framework", framework] if framework else [])]
-    click.echo(f"grading {len(found)} submission(s), {jobs} at a time, seed {seed}", err=True)
-
-    def show(row) -> None:
-        click.echo(f"  {row.name}: {row.status}, {row.score:g}/{row.max_score:g} ({row.seconds:.0f} s)"
-                   + (f" — {row.message}" if row.message else ""), err=True)
-
-    rows = grade_batch(found, out_dir, options, jobs, submission_timeout, show)
-    write_gradebook(rows, out_dir / "grades.csv")
-    click.echo(f"wrote {out_dir / 'grades.csv'}")
-    sys.exit(EXIT_INTERNAL if any(row.status == GRADER_ERROR for row in rows) else EXIT_OK)
+    except GraderError as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    click.echo(result.summary_text, nl=False, err=True)
+    click.echo("wrote " + ", ".join(str(path) for path in result.written))
+    sys.exit(result.exit_code)
 
 
 def _github_append(variable: str, text: str) -> None:
@@ -235,20 +273,41 @@ def comment(report: Path) -> None:
 @main.command()
 @click.argument("lab")
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--framework", type=click.Choice(["keras", "torch"]), required=True, help="The flavour students get.")
-@click.option("--grader-repo", default="your-org/rnn-course-grader", show_default=True,
-              help="The instructors' private repository the workflow installs the grader from (owner/name).")
-@click.option("--grader-ref", default="main", show_default=True, help="Branch or tag of that repository.")
-@click.option("--token-secret", default="GRADER_REPO_TOKEN", show_default=True,
-              help="Name of the secret holding a read-only token for that repository.")
-def starter(lab: str, directory: Path, framework: str, grader_repo: str, grader_ref: str, token_secret: str) -> None:
-    """Write the GitHub Classroom template repository of LAB into DIRECTORY."""
+@click.option("--framework", type=click.Choice(["keras", "torch"]), help="The flavour students get (template repository).")
+@click.option("--grader-version", help="Pin the public grader from the package index: rnn-course-grader==VERSION "
+                                       "(default: this grader's version).")
+@click.option("--grader-repo", help="Install the public grader from this public GitHub repository (owner/name) instead.")
+@click.option("--grader-ref", help="With --grader-repo: a tag or a full commit sha (never a branch).")
+@click.option("--staff-workflow", is_flag=True,
+              help="Write the staff's graded-run workflow (collect, batch, feedback) into DIRECTORY instead.")
+@click.option("--org", help="With --staff-workflow: the Classroom's GitHub organisation.")
+@click.option("--prefix", help="With --staff-workflow: the assignment's repository prefix.")
+@click.option("--deadline", help="With --staff-workflow: the deadline, ISO 8601 with a zone.")
+def starter(lab: str, directory: Path, framework: str | None, grader_version: str | None, grader_repo: str | None,
+            grader_ref: str | None, staff_workflow: bool, org: str | None, prefix: str | None,
+            deadline: str | None) -> None:
+    """Write the GitHub Classroom template repository of LAB into DIRECTORY (no secret in it).
+
+    With --staff-workflow, write the teaching staff's graded-run workflow instead.
+    """
     from grader.course import load_lab
-    from grader.starter import StarterOptions, write_starter
+    from grader.starter import StaffOptions, StarterOptions, write_staff_workflow, write_starter
 
     try:
-        written = write_starter(load_lab(lab), framework, directory,
-                                StarterOptions(grader_repo, grader_ref, token_secret))
+        if staff_workflow:
+            missing = [name for name, value in (("--org", org), ("--prefix", prefix), ("--deadline", deadline))
+                       if not value]
+            if missing:
+                raise InputError(f"--staff-workflow needs {', '.join(missing)}")
+            written = write_staff_workflow(load_lab(lab), directory, StaffOptions(org, prefix, deadline))
+        else:
+            if not framework:
+                raise InputError("--framework is required for the template repository (keras or torch)")
+            if grader_version and grader_repo:
+                raise InputError("give --grader-version or --grader-repo, not both")
+            options = StarterOptions(grader_repo=grader_repo, grader_ref=grader_ref,
+                                     **({"grader_version": grader_version} if grader_version else {}))
+            written = write_starter(load_lab(lab), framework, directory, options)
     except InputError as exc:
         _fail(str(exc), EXIT_INPUT)
     except GraderError as exc:

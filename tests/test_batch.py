@@ -1,31 +1,64 @@
-"""Batch grading: naming, one process per submission, and a row for every submission whatever happens."""
+"""Batch grading without kernels: naming, the checks before grading, a row for every submission whatever its
+grading does, results taken only from the task's own channel, resuming, and the command line."""
 
 from __future__ import annotations
 
 import csv
 import json
-import sys
+import time
+from pathlib import Path
 
+import psutil
 import pytest
+from batchfakes import REPORT, WRITE, fake, notebook
+from click.testing import CliRunner
 
-from grader.batch import GRADED, GRADER_ERROR, NOT_GRADED, find_submissions, grade_batch, write_gradebook
+from grader import batch
+from grader.batch import (
+    GRADED,
+    GRADER_ERROR,
+    NOT_GRADED,
+    BatchOptions,
+    ClassOptions,
+    SequentialEngine,
+    find_submissions,
+    grade_batch,
+    grade_class,
+    validate_report,
+)
+from grader.cli import main
 from grader.errors import InputError
 
 
-def _notebook(path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
-    return path
+def _options(tmp_path: Path, script: str, **kwargs) -> BatchOptions:
+    return BatchOptions(out_dir=tmp_path / "out", seed=5, argv=fake(script), no_sandbox=True, **kwargs)
 
 
-def test_submissions_in_folders_get_unique_names(tmp_path):
-    _notebook(tmp_path / "class" / "alice" / "lab 01.ipynb")
-    _notebook(tmp_path / "class" / "bob" / "lab 01.ipynb")
-    _notebook(tmp_path / "class" / "bob" / ".ipynb_checkpoints" / "lab 01-checkpoint.ipynb")
-    single = _notebook(tmp_path / "alice__lab_01.ipynb")
+def _grade(tmp_path, paths, script, **kwargs):
+    return grade_batch(find_submissions(paths, exclude=[tmp_path / "out"]), _options(tmp_path, script, **kwargs),
+                       SequentialEngine()).rows
+
+
+# -- finding submissions -----------------------------------------------------------------------------
+
+def test_submissions_in_folders_get_unique_names_and_their_student(tmp_path):
+    notebook(tmp_path / "class" / "alice" / "lab 01.ipynb")
+    notebook(tmp_path / "class" / "bob" / "lab 01.ipynb")
+    notebook(tmp_path / "class" / "bob" / ".ipynb_checkpoints" / "lab 01-checkpoint.ipynb")
+    single = notebook(tmp_path / "alice__lab_01.ipynb")
     found = find_submissions([tmp_path / "class", single])
     assert [s.name for s in found] == ["alice__lab_01", "bob__lab_01", "alice__lab_01-2"]
+    assert [s.student for s in found[:2]] == ["alice", "bob"]
     assert found[2].path == single
+
+
+def test_the_output_folder_is_never_searched(tmp_path):
+    notebook(tmp_path / "class" / "alice" / "lab.ipynb")
+    notebook(tmp_path / "class" / "grading" / "alice__lab.executed.ipynb")  # a previous run's output
+    found = find_submissions([tmp_path / "class"], exclude=[tmp_path / "class" / "grading"])
+    assert [s.name for s in found] == ["alice__lab"]
+    control = find_submissions([tmp_path / "class"])
+    assert len(control) == 2  # without the exclusion the executed notebook would be a new student
 
 
 def test_nothing_to_grade_is_an_input_error(tmp_path):
@@ -35,72 +68,78 @@ def test_nothing_to_grade_is_an_input_error(tmp_path):
         find_submissions([tmp_path])
 
 
-def _fake(script):
-    """A stand-in for ``grader check``: a Python snippet given the report path and the notebook path."""
-    def command(submission, out_dir, options):
-        return [sys.executable, "-c", script, str(out_dir / f"{submission.name}.json"), str(submission.path)]
-    return command
+# -- every submission gets a row -----------------------------------------------------------------------
+
+def test_every_submission_gets_a_row_whatever_its_grading_does(tmp_path):
+    names = ("ok", "crash", "hang", "bad", "liar", "empty")
+    paths = [notebook(tmp_path / f"{n}.ipynb", "fail: lstm-step" if n == "ok" else "") for n in names]
+    script = REPORT + (
+        "import time\n"
+        "stem = notebook.stem\n"
+        "if stem == 'crash':\n    print('Traceback ...\\nZeroDivisionError: boom', file=sys.stderr); sys.exit(3)\n"
+        "if stem == 'hang':\n    time.sleep(30)\n"
+        "if stem == 'bad':\n    print('error: not a notebook', file=sys.stderr); sys.exit(2)\n"
+        "if stem == 'liar':\n    report['checks'][0]['score'] = 99.0; report['score'] += 97\n"
+        "if stem != 'empty':\n" + "    " + WRITE
+    )
+    rows = _grade(tmp_path, paths, script, timeout=5)
+    by_name = {row.name: row for row in rows}
+    assert [row.name for row in rows] == list(names)
+    ok = by_name["ok"]
+    assert ok.status == GRADED and ok.score == 19.0 and ok.max_score == 22.0 and ok.checks["lstm-step"] == 0
+    assert ok.check_max["lstm-step"] == 3.0 and ok.seed == 5 and ok.grader_version
+    assert by_name["crash"].status == GRADER_ERROR and "ZeroDivisionError: boom" in by_name["crash"].message
+    assert by_name["hang"].status == NOT_GRADED and "within 5 s" in by_name["hang"].message
+    assert by_name["bad"].status == NOT_GRADED and by_name["bad"].message == "error: not a notebook"
+    assert by_name["liar"].status == NOT_GRADED and "outside its 2 points" in by_name["liar"].message
+    assert by_name["empty"].status == NOT_GRADED and "no report" in by_name["empty"].message
+    for name in ("crash", "hang", "bad", "liar", "empty"):
+        assert by_name[name].score == 0 and by_name[name].max_score == 22.0  # worth the lab, scored nothing
+    out = tmp_path / "out"
+    assert json.loads((out / "ok.json").read_text())["score"] == 19.0
+    assert not (out / "liar.json").exists() and not (out / "crash.json").exists()
 
 
-REPORT = (
-    "import json, sys, pathlib\n"
-    "name = pathlib.Path(sys.argv[2]).stem\n"
-    "checks = [{'id': 'a', 'score': 2.0}, {'id': name, 'score': 1.0}]\n"
-    "pathlib.Path(sys.argv[1]).write_text(json.dumps({'lab': 'L', 'framework': 'torch', 'score': 3.0,\n"
-    "    'max_score': 5.0, 'checks': checks, 'cells': [{'index': 1}], 'notes': []}))\n"
+FORGE_THEN_DIE = REPORT + (
+    "import os, signal\n"
+    "for check in report['checks']:\n    check['score'] = check['max_score']; check['status'] = 'passed'\n"
+    "report['score'] = report['max_score']\n"
+    + WRITE +
+    "os.kill(os.getpid(), signal.SIGKILL)\n"
 )
 
 
-def test_every_submission_gets_a_row_whatever_its_grading_does(tmp_path):
-    subs = find_submissions([_notebook(tmp_path / n) for n in ("ok.ipynb", "crash.ipynb", "hang.ipynb", "bad.ipynb")])
-    script = (
-        "import sys, time, pathlib\n"
-        "stem = pathlib.Path(sys.argv[2]).stem\n"
-        "if stem == 'crash':\n    print('Traceback ...\\nZeroDivisionError: boom', file=sys.stderr); sys.exit(3)\n"
-        "if stem == 'hang':\n    time.sleep(30)\n"
-        + REPORT +
-        "if stem == 'bad':\n    print('error: not a notebook', file=sys.stderr); sys.exit(2)\n"
-    )
-    rows = grade_batch(subs, tmp_path / "out", jobs=4, timeout=5, command=_fake(script))
-    by_name = {row.name: row for row in rows}
-    assert [row.name for row in rows] == ["ok", "crash", "hang", "bad"]
-    assert by_name["ok"].status == GRADED and by_name["ok"].score == 3.0 and by_name["ok"].max_score == 5.0
-    assert by_name["ok"].message == "1 cell(s) failed"
-    assert by_name["crash"].status == GRADER_ERROR and "ZeroDivisionError: boom" in by_name["crash"].message
-    assert by_name["hang"].status == GRADER_ERROR and "within 5 s" in by_name["hang"].message
-    assert by_name["bad"].status == NOT_GRADED and by_name["bad"].message == "error: not a notebook"
-
-    write_gradebook(rows, tmp_path / "grades.csv")
-    table = list(csv.DictReader((tmp_path / "grades.csv").open()))
-    assert [r["submission"] for r in table] == ["ok", "crash", "hang", "bad"]
-    assert table[0]["score"] == "3" and table[0]["a"] == "2" and table[0]["ok"] == "1" and table[0]["bad"] == ""
-    assert table[1]["score"] == "0" and table[1]["status"] == GRADER_ERROR
-    assert table[3]["bad"] == "1" and table[3]["status"] == NOT_GRADED
+def test_a_report_forged_before_the_grader_is_killed_is_never_read(tmp_path):
+    """A kernel that writes full marks to the report path and SIGKILLs the grader gets a 'not graded' row."""
+    path = notebook(tmp_path / "attacker.ipynb", "fail: rnn-step, lstm-step")
+    row = _grade(tmp_path, [path], FORGE_THEN_DIE)[0]
+    assert row.status == NOT_GRADED and row.score == 0 and "SIGKILL" in row.message
+    # control: the same forged file, had the process ended normally, would have been taken
+    control = _grade(tmp_path, [path], FORGE_THEN_DIE.replace("os.kill(os.getpid(), signal.SIGKILL)", ""))[0]
+    assert control.status == GRADED and control.score == 22.0
 
 
-def test_a_stale_report_is_never_read_back(tmp_path):
-    sub = find_submissions([_notebook(tmp_path / "x.ipynb")])
-    (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "x.json").write_text(json.dumps({"score": 99, "max_score": 99, "checks": []}))
-    row = grade_batch(sub, tmp_path / "out", command=_fake("import sys; sys.exit(3)"))[0]
+def test_a_report_left_in_the_output_folder_is_never_a_grade(tmp_path):
+    path = notebook(tmp_path / "x.ipynb")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "x.json").write_text(json.dumps({"lab": "01-rnn-cells", "score": 22, "max_score": 22, "checks": []}))
+    row = _grade(tmp_path, [path], "import sys; sys.exit(3)")[0]
     assert row.status == GRADER_ERROR and row.score == 0
+    assert not (out / "x.json").exists()
 
 
 def test_a_submission_past_its_time_is_stopped_with_everything_it_started(tmp_path):
-    import time
-
-    import psutil
-
-    sub = find_submissions([_notebook(tmp_path / "slow.ipynb")])
+    path = notebook(tmp_path / "slow.ipynb")
     pid_file = tmp_path / "kernel.pid"
     script = (
         "import subprocess, sys, time\n"
-        f"child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], start_new_session=True)\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], start_new_session=True)\n"
         f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
         "time.sleep(60)\n"
     )
-    row = grade_batch(sub, tmp_path / "out", timeout=3, command=_fake(script))[0]
-    assert row.status == GRADER_ERROR and "within 3 s" in row.message
+    row = _grade(tmp_path, [path], script, timeout=3)[0]
+    assert row.status == NOT_GRADED and "within 3 s" in row.message
     assert row.seconds < 30  # not the 60 s the child would take to end by itself
     pid = int(pid_file.read_text())
     for _ in range(50):
@@ -112,3 +151,202 @@ def test_a_submission_past_its_time_is_stopped_with_everything_it_started(tmp_pa
         time.sleep(0.1)
     else:
         pytest.fail("the grading process's child (its kernel) was left running")
+
+
+def test_validate_report_accepts_only_what_the_lab_allows():
+    from grader.course import load_lab
+
+    checks = [{"id": c.id, "score": c.points, "max_score": c.points} for c in load_lab("01-rnn-cells").checks_for("torch")]
+    good = {"lab": "01-rnn-cells", "framework": "torch", "score": 22.0, "checks": checks}
+    assert validate_report(good, "01-rnn-cells") is good
+    bad = [
+        ({**good, "lab": "04-gradient-clipping"}, "not 01-rnn-cells"),
+        ({**good, "framework": "jax"}, "flavour"),
+        ({**good, "checks": checks[1:], "score": 20.0}, "lacks checks"),
+        ({**good, "checks": [*checks, {"id": "bonus", "score": 5, "max_score": 5}], "score": 27.0}, "bonus"),
+        ({**good, "checks": [{**checks[0], "max_score": 50, "score": 50}, *checks[1:]], "score": 70.0}, "outside"),
+        ({**good, "checks": [{**checks[0], "score": float("nan")}, *checks[1:]]}, "not numbers"),
+        ({**good, "score": 30.0}, "sum"),
+        ([], "object"),
+    ]
+    for report, message in bad:
+        with pytest.raises(ValueError, match=message):
+            validate_report(report, "01-rnn-cells")
+
+
+# -- which lab ---------------------------------------------------------------------------------------
+
+def test_without_lab_a_notebook_of_another_lab_than_the_class_is_refused(tmp_path):
+    paths = [notebook(tmp_path / "class" / f"s{i}.ipynb", lab="04-gradient-clipping") for i in range(2)]
+    intruder = notebook(tmp_path / "class" / "intruder.ipynb", lab="01-rnn-cells")  # solved lab 01 in a lab 04 class
+    counter = tmp_path / "graded.txt"
+    script = f"import sys; open({str(counter)!r}, 'a').write(sys.argv[2] + '\\n'); sys.exit(3)"
+    rows = {row.name: row for row in _grade(tmp_path, [*paths, intruder], script)}
+    assert rows["intruder"].status == NOT_GRADED and rows["intruder"].score == 0
+    assert "names lab 01-rnn-cells" in rows["intruder"].message and rows["intruder"].lab == "04-gradient-clipping"
+    assert rows["intruder"].max_score == 11.0
+    assert len(counter.read_text().splitlines()) == 2  # the intruder never reached grading
+
+
+def test_with_lab_given_other_labs_are_refused_and_a_tie_needs_lab(tmp_path):
+    a = notebook(tmp_path / "a.ipynb", lab="04-gradient-clipping")
+    b = notebook(tmp_path / "b.ipynb", lab="01-rnn-cells")
+    c = notebook(tmp_path / "c.ipynb", lab=None)
+    rows = _grade(tmp_path, [a, b, c], REPORT + WRITE, labs=("01-rnn-cells",))
+    assert [row.status for row in rows] == [NOT_GRADED, GRADED, GRADED]  # no metadata: graded as the batch's lab
+    with pytest.raises(InputError, match="several labs equally often"):
+        _grade(tmp_path, [a, b], REPORT + WRITE)
+    both = _grade(tmp_path, [a, b, c], REPORT + WRITE, labs=("01-rnn-cells", "04-gradient-clipping"))
+    assert both[1].status == GRADED and both[2].status == NOT_GRADED and "does not say which lab" in both[2].message
+
+
+def test_unknown_lab_or_flavour_fails_before_any_grading(tmp_path):
+    path = notebook(tmp_path / "a.ipynb")
+    counter = tmp_path / "graded.txt"
+    script = f"open({str(counter)!r}, 'a').write('x')"
+    with pytest.raises(InputError, match="unknown lab"):
+        _grade(tmp_path, [path], script, labs=("01-rnn-cell",))
+    with pytest.raises(InputError, match="unknown lab"):
+        _grade(tmp_path, [notebook(tmp_path / "b.ipynb", lab="99-typo")], script)
+    assert not counter.exists()
+
+
+# -- resuming ----------------------------------------------------------------------------------------
+
+def test_a_rerun_grades_only_what_is_missing(tmp_path):
+    for i in range(3):
+        notebook(tmp_path / "class" / f"s{i}.ipynb", "fail: rnn-step" if i else "")
+    log = tmp_path / "graded.txt"
+    logging = f"open({str(log)!r}, 'a').write(notebook.stem + '\\n')\n"
+    # the first run is "interrupted": s2 fails to grade (the batch died before it)
+    first = REPORT + logging + "if notebook.stem == 's2': sys.exit(3)\n" + WRITE
+    rows = _grade(tmp_path, [tmp_path / "class"], first)
+    assert [row.status for row in rows] == [GRADED, GRADED, GRADER_ERROR]
+    log.unlink()
+    rows = _grade(tmp_path, [tmp_path / "class"], REPORT + logging + WRITE)
+    assert log.read_text().split() == ["s2"]
+    assert [row.status for row in rows] == [GRADED] * 3 and [row.resumed for row in rows] == [True, True, False]
+    assert [row.score for row in rows] == [22.0, 20.0, 20.0]
+    # a changed notebook, another seed, or --force: graded again
+    notebook(tmp_path / "class" / "s0.ipynb", "fail: gru-step")
+    log.unlink()
+    rows = _grade(tmp_path, [tmp_path / "class"], REPORT + logging + WRITE)
+    assert log.read_text().split() == ["s0"] and rows[0].score == 19.0
+    log.unlink()
+    _grade(tmp_path, [tmp_path / "class"], REPORT + logging + WRITE, force=True)
+    assert log.read_text().split() == ["s0", "s1", "s2"]
+    log.unlink()
+    options = _options(tmp_path, REPORT + logging + WRITE)
+    options.seed = 6
+    grade_batch(find_submissions([tmp_path / "class"]), options, SequentialEngine())
+    assert len(log.read_text().split()) == 3
+
+
+def test_a_tampered_resume_record_is_not_trusted(tmp_path):
+    path = notebook(tmp_path / "class" / "s.ipynb", "fail: rnn-step")
+    _grade(tmp_path, [tmp_path / "class"], REPORT + WRITE)
+    state = tmp_path / "out" / batch.STATE_DIR / "s.json"
+    record = json.loads(state.read_text())
+    record["row"]["report"]["checks"][0]["score"] = 50.0  # more than the check is worth
+    state.write_text(json.dumps(record))
+    log = tmp_path / "graded.txt"
+    rows = _grade(tmp_path, [path], REPORT + f"open({str(log)!r}, 'w').write('x')\n" + WRITE)
+    assert log.exists() and rows[0].score == 20.0 and not rows[0].resumed
+
+
+# -- the class: sandbox, exit codes, files -------------------------------------------------------------
+
+def test_a_class_without_a_sandbox_is_refused_unless_no_sandbox(tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "sandbox_available", lambda: (False, "bwrap is not installed"))
+    notebook(tmp_path / "class" / "alice" / "lab.ipynb")
+    options = _options(tmp_path, REPORT + WRITE)
+    options.no_sandbox = False
+    with pytest.raises(InputError, match="no sandbox can start here .bwrap is not installed.*--no-sandbox"):
+        grade_class([tmp_path / "class"], options, ClassOptions(sequential=True))
+    assert not (tmp_path / "out").exists()
+    options.no_sandbox = True
+    result = grade_class([tmp_path / "class"], options, ClassOptions(sequential=True))
+    assert result.exit_code == 0 and result.batch.rows[0].score == 22.0
+
+
+def test_a_worker_without_a_sandbox_grades_nothing():
+    task = batch.Task("x", "x.ipynb", b"{}", "01-rnn-cells", require_sandbox=True,
+                      argv=fake("raise SystemExit('must not run')"))
+    original = batch.sandbox_available
+    try:
+        batch.sandbox_available = lambda: (False, "no user namespaces")
+        result = batch.run_task(task)
+    finally:
+        batch.sandbox_available = original
+    assert result["outcome"] == NOT_GRADED and "no user namespaces" in result["message"]
+
+
+def test_grade_class_writes_the_gradebook_and_the_summary(tmp_path):
+    for student, failing in (("alice", ""), ("bob", "fail: lstm-step"), ("carol", "fail: lstm-step, gru-step")):
+        notebook(tmp_path / "class" / student / "lab01.ipynb", failing)
+    (tmp_path / "class" / "dave").mkdir()
+    (tmp_path / "class" / "dave" / "lab01.ipynb").write_text("{ not json")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("identifier,github_username,github_id,name\nA1,alice,1,Alice A\nB2,Bob,2,Bob B\n"
+                      "E5,erin,5,Erin E\n")
+    script = REPORT + "if not nb['cells']: sys.exit(2)\n" + WRITE
+    options = _options(tmp_path, script)
+    result = grade_class([tmp_path / "class"], options,
+                         ClassOptions(sequential=True, roster=roster, gradebooks=("canvas", "csv")))
+    out = tmp_path / "out"
+    assert result.exit_code == 1  # dave was not graded
+    assert {p.name for p in result.written} == {"grades.csv", "students.csv", "gradebook-canvas.csv",
+                                                "gradebook-csv.csv", "summary.md", "summary.html"}
+    grades = list(csv.DictReader((out / "grades.csv").open()))
+    assert [g["submission"] for g in grades] == ["alice__lab01", "bob__lab01", "carol__lab01", "dave__lab01"]
+    assert grades[1]["lstm-step"] == "0" and grades[1]["lstm-step (max)"] == "3" and grades[1]["seed"] == "5"
+    assert grades[3]["status"] == NOT_GRADED and grades[3]["max_score"] == "22"
+    assert "seconds" not in grades[0]
+    students = {s["github_username"]: s for s in csv.DictReader((out / "students.csv").open())}
+    assert students["alice"]["score"] == "22" and students["Bob"]["score"] == "19"
+    assert students["erin"]["status"] == "no submission" and students["carol"]["on_roster"] == "no"
+    canvas = list(csv.reader((out / "gradebook-canvas.csv").open()))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "01-rnn-cells"]
+    assert canvas[1][0] == "Points Possible" and canvas[1][5] == "22"
+    assert ["Alice A", "", "A1", "", "", "22"] in canvas and ["Erin E", "", "E5", "", "", ""] in canvas
+    assert "no submission: erin" in result.summary_text and "on no roster line: carol, dave" in result.summary_text
+    assert "1 not graded" in (out / "summary.md").read_text()
+
+
+def test_cli_batch_exit_codes_and_what_the_library_received(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_grade_class(paths, options, how, listener):
+        seen.update(paths=paths, options=options, how=how)
+        rows = [batch.Row("a", "a.ipynb", status) for status in seen["statuses"]]
+        return batch.ClassResult(batch.BatchResult(rows, ("01-rnn-cells",), options.seed, 0.0, "0"), [], "")
+
+    monkeypatch.setattr(batch, "grade_class", fake_grade_class)
+    for statuses, code in (([GRADED], 0), ([GRADED, NOT_GRADED], 1), ([NOT_GRADED, GRADER_ERROR], 3)):
+        seen["statuses"] = statuses
+        result = CliRunner().invoke(main, ["batch", "subs", "--out", str(tmp_path / "o"), "--lab", "01-rnn-cells",
+                                           "--lab", "04-gradient-clipping", "--jobs", "2", "--seed", "9", "--force",
+                                           "--no-sandbox", "--gradebook", "csv"])
+        assert result.exit_code == code, result.output
+    assert seen["options"].labs == ("01-rnn-cells", "04-gradient-clipping") and seen["options"].seed == 9
+    assert seen["options"].force and seen["options"].no_sandbox and seen["how"].jobs == 2
+    assert seen["how"].gradebooks == ("csv",) and seen["how"].scheduler is None
+
+
+def test_cli_batch_unusable_input_exits_2_with_one_line_before_grading(tmp_path):
+    notebook(tmp_path / "class" / "a.ipynb")
+    runner = CliRunner()
+    for extra, message in ((["--lab", "01-rnn-cell"], "unknown lab"),
+                           (["--roster", str(tmp_path / "nope.csv")], "cannot read the roster"),
+                           (["--gradebook", "canvas"], "needs --roster")):
+        result = runner.invoke(main, ["batch", str(tmp_path / "class"), "--out", str(tmp_path / "o"), "--sequential",
+                                      "--no-sandbox", *extra])
+        assert result.exit_code == 2, result.output
+        errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and message in errors[0] and "Traceback" not in result.output
+        assert not (tmp_path / "o" / "grades.csv").exists()
+    bad_roster = tmp_path / "roster.csv"
+    bad_roster.write_text("name,email\nA,a@x\n")
+    result = runner.invoke(main, ["batch", str(tmp_path / "class"), "--out", str(tmp_path / "o"), "--sequential",
+                                  "--no-sandbox", "--roster", str(bad_roster)])
+    assert result.exit_code == 2 and "not a GitHub Classroom roster" in result.output

@@ -1,0 +1,288 @@
+"""Class statistics at the end of a batch: in the terminal, ``summary.md`` and ``summary.html``.
+
+Per lab: how many submissions were graded and why the others were not, the mean, median and spread of the
+scores with their distribution, each check's pass rate with its most common failure message, and the slowest
+submissions. The HTML embeds a score histogram and a per-check pass-rate chart (matplotlib, Agg backend, PNG
+as base64), so that it opens anywhere without a network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from grader.batch import GRADED, Row
+
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?", re.I)
+SLOWEST = 5
+BINS = 10
+
+
+@dataclass
+class CheckStats:
+    id: str
+    title: str
+    max_score: float
+    judged: int = 0
+    passed: int = 0
+    failure: str = ""  # an example of the most common failure message
+    failure_count: int = 0
+
+    @property
+    def pass_rate(self) -> float:
+        return self.passed / self.judged if self.judged else 0.0
+
+
+@dataclass
+class LabStats:
+    lab: str
+    rows: list[Row]
+    graded: list[Row] = field(default_factory=list)
+    not_graded: list[Row] = field(default_factory=list)
+    max_score: float = 0.0
+    checks: list[CheckStats] = field(default_factory=list)
+
+    @property
+    def scores(self) -> list[float]:
+        return [row.score for row in self.graded]
+
+    @property
+    def mean(self) -> float | None:
+        return statistics.fmean(self.scores) if self.scores else None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.scores) if self.scores else None
+
+    @property
+    def stdev(self) -> float | None:
+        return statistics.pstdev(self.scores) if self.scores else None
+
+    def distribution(self, bins: int = BINS) -> list[tuple[float, float, int]]:
+        """(low, high, count) over [0, max]; the last bin includes the maximum."""
+        top = self.max_score or max(self.scores, default=0.0) or 1.0
+        width = top / bins
+        counts = [0] * bins
+        for score in self.scores:
+            counts[min(bins - 1, max(0, int(score / width)))] += 1
+        return [(i * width, (i + 1) * width, n) for i, n in enumerate(counts)]
+
+
+@dataclass
+class ClassSummary:
+    labs: list[LabStats]
+    rows: list[Row]
+    seconds: float = 0.0
+
+    @property
+    def graded(self) -> int:
+        return sum(row.status == GRADED for row in self.rows)
+
+    def slowest(self, n: int = SLOWEST) -> list[Row]:
+        return sorted((row for row in self.rows if row.seconds > 0), key=lambda row: -row.seconds)[:n]
+
+    @property
+    def reasons(self) -> list[tuple[str, int]]:
+        """Why submissions were not graded, most common first (numbers blanked so that alike reasons group)."""
+        counts = Counter(_shape(row.message) for row in self.rows if row.status != GRADED)
+        return counts.most_common()
+
+
+def _shape(message: str) -> str:
+    return _NUMBER.sub("#", " ".join(message.split()))[:300]
+
+
+def summarize(rows: Sequence[Row], seconds: float = 0.0) -> ClassSummary:
+    """The statistics of a batch, lab by lab in the order the labs first appear."""
+    labs: dict[str, LabStats] = {}
+    for row in rows:
+        stats = labs.setdefault(row.lab or "(unknown lab)", LabStats(row.lab or "(unknown lab)", []))
+        stats.rows.append(row)
+        (stats.graded if row.status == GRADED else stats.not_graded).append(row)
+    for stats in labs.values():
+        stats.max_score = max((row.max_score for row in stats.rows), default=0.0)
+        checks: dict[str, CheckStats] = {}
+        failures: dict[str, Counter] = {}
+        examples: dict[tuple[str, str], str] = {}
+        for row in stats.graded:
+            for check in (row.report or {}).get("checks", []):
+                item = checks.setdefault(check["id"], CheckStats(check["id"], str(check.get("title", "")),
+                                                                 float(check.get("max_score", 0.0))))
+                if check.get("status") == "skipped":
+                    continue
+                item.judged += 1
+                if check.get("status") == "passed":
+                    item.passed += 1
+                else:
+                    shape = _shape(str(check.get("message", "")))
+                    failures.setdefault(check["id"], Counter())[shape] += 1
+                    examples.setdefault((check["id"], shape), " ".join(str(check.get("message", "")).split()))
+        for check_id, counter in failures.items():
+            shape, count = counter.most_common(1)[0]
+            checks[check_id].failure, checks[check_id].failure_count = examples[(check_id, shape)], count
+        stats.checks = list(checks.values())
+    return ClassSummary(list(labs.values()), list(rows), seconds)
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _cut(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- terminal ----------------------------------------------------------------------------------------
+
+def render_terminal(summary: ClassSummary) -> str:
+    lines = [f"{len(summary.rows)} submission(s): {summary.graded} graded, {len(summary.rows) - summary.graded} not "
+             f"graded" + (f" ({summary.seconds:.0f} s)" if summary.seconds else "")]
+    for reason, count in summary.reasons:
+        lines.append(f"  not graded ×{count}: {_cut(reason, 120)}")
+    for stats in summary.labs:
+        lines.append(f"{stats.lab}: {len(stats.graded)}/{len(stats.rows)} graded, mean {_fmt(stats.mean)}, "
+                     f"median {_fmt(stats.median)}, sd {_fmt(stats.stdev)} of {stats.max_score:g}")
+        peak = max((n for _, _, n in stats.distribution()), default=0) or 1
+        for low, high, n in stats.distribution():
+            lines.append(f"  {low:6.1f}–{high:<6.1f} {'#' * round(20 * n / peak):20} {n}")
+        for check in stats.checks:
+            failure = f"  most common failure ({check.failure_count}): {_cut(check.failure, 90)}" if check.failure else ""
+            lines.append(f"  {check.id:32} {check.pass_rate:6.0%} passed{failure}")
+    slow = summary.slowest()
+    if slow:
+        lines.append("slowest: " + ", ".join(f"{row.name} {row.seconds:.0f} s" for row in slow))
+    return "\n".join(lines) + "\n"
+
+
+# -- Markdown ----------------------------------------------------------------------------------------
+
+def _md(text: str, limit: int = 200) -> str:
+    return html.escape(_cut(text, limit)).replace("|", "\\|")
+
+
+def render_markdown(summary: ClassSummary) -> str:
+    out = ["# Class summary", "",
+           f"{len(summary.rows)} submission(s): **{summary.graded} graded**, "
+           f"{len(summary.rows) - summary.graded} not graded.", ""]
+    if summary.reasons:
+        out += ["## Not graded", "", "| submission | status | why |", "|---|---|---|"]
+        out += [f"| {_md(row.name, 80)} | {row.status} | {_md(row.message)} |" for row in summary.rows
+                if row.status != GRADED]
+        out.append("")
+    for stats in summary.labs:
+        out += [f"## {stats.lab}", "",
+                "| graded | not graded | mean | median | sd | min | max | out of |", "|---:|---:|---:|---:|---:|---:|---:|---:|",
+                f"| {len(stats.graded)} | {len(stats.not_graded)} | {_fmt(stats.mean)} | {_fmt(stats.median)} | "
+                f"{_fmt(stats.stdev)} | {_fmt(min(stats.scores, default=None))} | {_fmt(max(stats.scores, default=None))} "
+                f"| {stats.max_score:g} |", "",
+                "| score | submissions |", "|---|---:|"]
+        out += [f"| {low:g}–{high:g} | {n} |" for low, high, n in stats.distribution()]
+        out += ["", "| check | points | pass rate | most common failure |", "|---|---:|---:|---|"]
+        out += [f"| `{check.id}` | {check.max_score:g} | {check.pass_rate:.0%} ({check.passed}/{check.judged}) | "
+                + (f"{_md(check.failure)} ({check.failure_count}×)" if check.failure else "") + " |"
+                for check in stats.checks]
+        out.append("")
+    slow = summary.slowest()
+    if slow:
+        out += ["## Slowest submissions", "", "| submission | lab | seconds |", "|---|---|---:|"]
+        out += [f"| {_md(row.name, 80)} | {row.lab} | {row.seconds:.1f} |" for row in slow]
+        out.append("")
+    return "\n".join(out)
+
+
+# -- HTML --------------------------------------------------------------------------------------------
+
+def _png(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def charts(stats: LabStats) -> tuple[str, str]:
+    """A score histogram and a per-check pass-rate chart of one lab, as base64 PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    hist = Figure(figsize=(6, 3))
+    ax = hist.subplots()
+    bins = stats.distribution()
+    ax.bar([low for low, _, _ in bins], [n for _, _, n in bins], width=bins[0][1] - bins[0][0] if bins else 1,
+           align="edge", color="#4c72b0", edgecolor="white")
+    ax.set_xlim(0, stats.max_score or 1)
+    ax.set_xlabel(f"score (out of {stats.max_score:g})")
+    ax.set_ylabel("submissions")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_title(f"{stats.lab}: scores of {len(stats.graded)} graded submission(s)")
+    rates = Figure(figsize=(6, 0.45 * max(3, len(stats.checks)) + 0.8))
+    ax = rates.subplots()
+    names = [check.id for check in stats.checks][::-1]
+    values = [100 * check.pass_rate for check in stats.checks][::-1]
+    ax.barh(names, values, color=["#55a868" if v >= 50 else "#c44e52" for v in values])
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("passed (% of graded submissions)")
+    ax.set_title(f"{stats.lab}: pass rate per check")
+    for y, value in enumerate(values):
+        ax.text(min(value + 1, 88), y, f"{value:.0f}%", va="center", fontsize=8)
+    return _png(hist), _png(rates)
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5rem auto;max-width:60rem;
+padding:0 1rem;color:#222;line-height:1.4}
+h1{font-size:1.6rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem;width:100%}
+th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.charts{display:flex;flex-wrap:wrap;gap:1rem}.charts img{max-width:100%;height:auto}
+.bad{color:#b00020}.ok{color:#1b7a36}
+@media print{.charts img{max-width:48%}}
+"""
+
+
+def render_html(summary: ClassSummary) -> str:
+    esc = html.escape
+    body = [f"<h1>Class summary</h1><p>{len(summary.rows)} submission(s): <b class=ok>{summary.graded} graded</b>, "
+            f"<b class={'bad' if summary.graded < len(summary.rows) else 'ok'}>{len(summary.rows) - summary.graded} "
+            "not graded</b>.</p>"]
+    if summary.reasons:
+        body.append("<h2>Not graded</h2><table><tr><th>submission</th><th>status</th><th>why</th></tr>")
+        body += [f"<tr><td>{esc(row.name)}</td><td>{esc(row.status)}</td><td>{esc(_cut(row.message, 300))}</td></tr>"
+                 for row in summary.rows if row.status != GRADED]
+        body.append("</table>")
+    for stats in summary.labs:
+        body.append(f"<h2>{esc(stats.lab)}</h2><table><tr><th>graded</th><th>not graded</th><th>mean</th>"
+                    "<th>median</th><th>sd</th><th>min</th><th>max</th><th>out of</th></tr>"
+                    f"<tr><td class=n>{len(stats.graded)}</td><td class=n>{len(stats.not_graded)}</td>"
+                    f"<td class=n>{_fmt(stats.mean)}</td><td class=n>{_fmt(stats.median)}</td>"
+                    f"<td class=n>{_fmt(stats.stdev)}</td><td class=n>{_fmt(min(stats.scores, default=None))}</td>"
+                    f"<td class=n>{_fmt(max(stats.scores, default=None))}</td><td class=n>{stats.max_score:g}</td></tr></table>")
+        if stats.graded:
+            hist, rates = charts(stats)
+            body.append(f'<div class=charts><img alt="score histogram of {esc(stats.lab)}" '
+                        f'src="data:image/png;base64,{hist}"><img alt="pass rate per check of {esc(stats.lab)}" '
+                        f'src="data:image/png;base64,{rates}"></div>')
+        body.append("<table><tr><th>check</th><th>points</th><th>pass rate</th><th>most common failure</th></tr>")
+        for check in stats.checks:
+            failure = f"{esc(_cut(check.failure, 240))} <i>({check.failure_count}×)</i>" if check.failure else ""
+            body.append(f"<tr><td><code>{esc(check.id)}</code><br><small>{esc(check.title)}</small></td>"
+                        f"<td class=n>{check.max_score:g}</td><td class=n>{check.pass_rate:.0%} "
+                        f"({check.passed}/{check.judged})</td><td>{failure}</td></tr>")
+        body.append("</table>")
+    slow = summary.slowest()
+    if slow:
+        body.append("<h2>Slowest submissions</h2><table><tr><th>submission</th><th>lab</th><th>seconds</th></tr>")
+        body += [f"<tr><td>{esc(row.name)}</td><td>{esc(row.lab)}</td><td class=n>{row.seconds:.1f}</td></tr>"
+                 for row in slow]
+        body.append("</table>")
+    return ("<!doctype html><html lang=en><head><meta charset=utf-8>"
+            '<meta name=viewport content="width=device-width, initial-scale=1">'
+            f"<title>Class summary</title><style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n")

@@ -1,0 +1,91 @@
+"""The Dask ``distributed`` engine of ``grader batch``: one task per submission on a cluster.
+
+By default an embedded :class:`distributed.LocalCluster` (worker processes, one thread each, ``jobs`` of them);
+with ``scheduler`` an existing cluster (``dask scheduler`` plus ``dask worker`` processes on machines that have
+the grader and the course installed). The submission travels to the worker as bytes inside the
+:class:`~grader.batch.Task` and the result comes back as data; no shared filesystem is needed. A worker that
+dies while grading costs its task one retry (on the embedded cluster ``allowed-failures`` is 1; an external
+scheduler uses its own setting), then the submission's row says why.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from grader.batch import GRADER_ERROR, NOT_GRADED, Task, run_task, task_result
+
+# A task retried this many times after an exception, and after a worker death on the embedded cluster.
+RETRIES = 1
+
+
+class DaskEngine:
+    """Submit each task to a Dask cluster and yield results as they finish."""
+
+    def __init__(self, jobs: int = 1, scheduler: str | None = None, connect_timeout: float = 30.0) -> None:
+        self.jobs, self.scheduler, self.connect_timeout = max(1, jobs), scheduler, connect_timeout
+        self.cluster: Any = None
+        self.client: Any = None
+        self.slots = self.jobs
+
+    def __enter__(self) -> DaskEngine:
+        import dask
+        from distributed import Client, LocalCluster
+
+        if self.scheduler:
+            from grader.errors import InputError
+
+            try:
+                self.client = Client(self.scheduler, timeout=f"{self.connect_timeout}s")
+            except (OSError, TimeoutError) as exc:
+                raise InputError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
+            self.slots = max(1, sum(self.client.nthreads().values()))
+            return self
+        with dask.config.set({"distributed.scheduler.allowed-failures": RETRIES,
+                              "distributed.worker.daemon": False}):
+            self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
+                                        host="127.0.0.1", dashboard_address=None, memory_limit=0,
+                                        silence_logs=logging.CRITICAL)
+            self.client = Client(self.cluster)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        self.client = self.cluster = None
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:
+        from distributed import KilledWorker, as_completed
+
+        assert self.client is not None, "use the engine as a context manager"
+        batch = uuid.uuid4().hex[:8]
+        futures = {self.client.submit(run_task, task, key=f"grade-{task.name}-{batch}", retries=RETRIES,
+                                      pure=False): task for task in tasks}
+        try:
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    result = future.result()
+                except KilledWorker as exc:
+                    result = task_result(NOT_GRADED, "the worker grading it died, and again on the retry "
+                                                     f"({type(exc).__name__}: {_short(exc)})")
+                except Exception as exc:  # noqa: BLE001 - one lost task must not lose the batch
+                    result = task_result(GRADER_ERROR, f"its task failed on the cluster ({type(exc).__name__}: "
+                                                     f"{_short(exc)})")
+                if not isinstance(result, dict):
+                    result = task_result(GRADER_ERROR, "its task returned no result")
+                future.release()
+                yield task, result
+        finally:
+            for future in futures:
+                if not future.done():
+                    future.cancel()
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
