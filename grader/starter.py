@@ -1,54 +1,155 @@
-"""``grader starter``: the template repository an instructor pushes for GitHub Classroom.
+"""``grader starter``: the template repository for GitHub Classroom, and the staff's graded-run workflow.
 
-It holds the student notebook, the lab's public data, a README for students and the autograding
-workflow. Hidden test data never goes there: the workflow installs the grader, hidden data included,
-from the course's private repository with a token secret.
+The template repository holds the student notebook, the lab's public data, a README for students and a
+feedback workflow that holds no secret: it installs the *public* grader (the ``rnn-course-grader``
+distribution, pinned to a version, a tag or a commit) and runs the public checks. A student can edit
+that workflow, so nothing it prints is a grade. The grade comes from the staff workflow
+(``--staff-workflow``), which runs in the teaching staff's private repository: ``grader collect`` at the
+deadline, ``grader batch`` in the sandbox, each report posted on the student's Feedback pull request.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
-from grader import frameworks
+from grader import __version__, frameworks
 from grader.errors import InputError
 from grader.release import build_release
 from grader.spec import Lab
 
+DISTRIBUTION = "rnn-course-grader"
 EXTRAS = {"keras": "keras", "torch": "torch"}
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+_TAG = re.compile(r"^v?\d+(\.\d+)*([-.+]?[A-Za-z0-9.]+)?$")
+_VERSION = re.compile(r"^\d+(\.\d+)*([abc]|rc|\.post|\.dev)?\d*$")
+_REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
+_PLACEHOLDER = re.compile(r"<<(\w+)>>")
 
 
 @dataclass(frozen=True)
 class StarterOptions:
-    grader_repo: str = "your-org/rnn-course-grader"
-    grader_ref: str = "main"
-    token_secret: str = "GRADER_REPO_TOKEN"
+    """Where the student workflow installs the public grader from.
+
+    ``grader_version`` pins ``rnn-course-grader==VERSION`` from the package index (the default: this
+    grader's own version); ``grader_repo`` with ``grader_ref`` (a tag or a 40-hex commit, never a branch)
+    installs ``git+https://github.com/<grader_repo>@<grader_ref>`` instead.
+    """
+
+    grader_version: str = __version__
+    grader_repo: str | None = None
+    grader_ref: str | None = None
+
+    def requirement(self, extra: str) -> str:
+        if self.grader_repo:
+            return f"{DISTRIBUTION}[{extra}] @ git+https://github.com/{self.grader_repo}@{self.grader_ref}"
+        return f"{DISTRIBUTION}[{extra}]=={self.grader_version}"
+
+    def pin(self) -> str:
+        return f"{self.grader_repo}@{self.grader_ref}" if self.grader_repo else f"{DISTRIBUTION}=={self.grader_version}"
+
+    def validate(self) -> None:
+        if self.grader_repo or self.grader_ref:
+            if not self.grader_repo or not _REPO.match(self.grader_repo):
+                raise InputError(f"--grader-repo {self.grader_repo!r}: give the public grader's owner/name")
+            ref = self.grader_ref or ""
+            if not (_SHA.match(ref) or _TAG.match(ref)):
+                raise InputError(f"--grader-ref {ref!r} looks like a branch, which moves: give a tag (v0.1.0) or "
+                                 "a full 40-character commit sha")
+        elif not _VERSION.match(self.grader_version):
+            raise InputError(f"--grader-version {self.grader_version!r} is not a version (e.g. {__version__})")
+
+
+@dataclass(frozen=True)
+class StaffOptions:
+    """What the staff workflow collects: the organisation, the assignment prefix and its deadline."""
+
+    org: str
+    prefix: str
+    deadline: str  # ISO 8601 with a zone
+    extras: str = "keras,torch"
 
 
 def _template(name: str) -> str:
     return resources.files("grader").joinpath("templates", name).read_text(encoding="utf-8")
 
 
-def workflow(lab: Lab, framework: str, options: StarterOptions) -> str:
+def fill(template: str, **values: str) -> str:
+    """Replace every ``<<name>>``; a placeholder without a value is a bug, not a blank."""
+    missing = sorted({name for name in _PLACEHOLDER.findall(template) if name not in values})
+    if missing:
+        raise KeyError(f"template placeholders without a value: {', '.join(missing)}")
+    return _PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), template)
+
+
+def _report_formats() -> list[tuple[str, str]]:
+    """The reports the student's run writes: only formats that leave hidden checks' messages out."""
+    from grader import formats
+
+    wanted = [("markdown", "report.md"), ("classroom", "classroom.txt"), ("html", "report.html")]
+    return [(name, file) for name, file in wanted if name in formats.names()]
+
+
+def workflow(lab: Lab, framework: str, options: StarterOptions | None = None) -> str:
+    """The student's feedback workflow (``.github/workflows/classroom.yml``)."""
+    options = options or StarterOptions()
+    options.validate()
     notebook = lab.flavours[framework].notebook.name
-    minutes = int(lab.limits.notebook_timeout // 60) + 15
-    return _template("classroom.yml").format(
-        timeout_minutes=minutes, token_secret=options.token_secret, extra=EXTRAS[framework],
-        grader_repo=options.grader_repo, grader_ref=options.grader_ref, notebook=notebook, lab=lab.id,
-        framework=framework, executed=notebook.replace(".ipynb", "-executed.ipynb"),
+    install = []
+    if framework == "torch":  # the CPU build first, so that the extra does not pull a CUDA build
+        install.append('python -m pip install --quiet --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"')
+    install.append(f'python -m pip install --quiet "{options.requirement(EXTRAS[framework])}"')
+    pairs = _report_formats()
+    formats = [f"            --format {name} --output grading/{file}" + (" \\" if i < len(pairs) - 1 else "")
+               for i, (name, file) in enumerate(pairs)]
+    return fill(
+        _template("classroom.yml"),
+        timeout_minutes=str(int(lab.limits.notebook_timeout // 60) + 15), grader_pin=options.pin(),
+        install="\n".join(f"          {line}" for line in install), notebook=notebook, lab=lab.id,
+        framework=framework, executed=notebook.replace(".ipynb", "-executed.ipynb"), formats="\n".join(formats),
     )
 
 
-def student_readme(lab: Lab, framework: str) -> str:
+def staff_workflow(lab: Lab, staff: StaffOptions) -> str:
+    """The graded run for the staff's private repository (``.github/workflows/graded-<lab>.yml``)."""
+    from grader.collect import parse_deadline, valid_login
+
+    deadline = parse_deadline(staff.deadline)
+    if not valid_login(staff.org):
+        raise InputError(f"--org {staff.org!r} is not a GitHub organisation name")
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", staff.prefix):
+        raise InputError(f"--prefix {staff.prefix!r}: letters, digits, '.', '_' and '-' only")
+    run_at = datetime.strptime(deadline, "%Y-%m-%dT%H:%M:%SZ") + timedelta(minutes=15)
+    minutes = int(lab.limits.notebook_timeout // 60) * 4 + 60
+    return fill(
+        _template("staff_workflow.yml"), lab=lab.id, deadline=deadline, org=staff.org, prefix=staff.prefix,
+        cron=f"{run_at.minute} {run_at.hour} {run_at.day} {run_at.month} *", extras=staff.extras,
+        timeout_minutes=str(min(360, minutes)),
+    )
+
+
+def student_readme(lab: Lab, framework: str, options: StarterOptions | None = None) -> str:
+    options = options or StarterOptions()
     rows = "\n".join(f"| {check.title} | {check.points:g} |" for check in lab.checks_for(framework))
-    return _template("student_readme.md").format(
+    return fill(
+        _template("student_readme.md"),
         title=lab.title, framework_title=frameworks.get(framework).title, notebook=lab.flavours[framework].notebook.name,
-        cell_timeout=lab.limits.cell_timeout, notebook_timeout=lab.limits.notebook_timeout,
-        api=", ".join(f"`{name}`" for name in lab.api) or "the notebook's functions", extra=EXTRAS[framework],
-        check_rows=rows,
+        cell_timeout=f"{lab.limits.cell_timeout:g}", notebook_timeout=f"{lab.limits.notebook_timeout:g}",
+        api=", ".join(f"`{name}`" for name in lab.api) or "the notebook's functions",
+        requirement=options.requirement(EXTRAS[framework]), check_rows=rows,
+        torch_first=('pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"   # the CPU build, first\n'
+                     if framework == "torch" else ""),
     )
+
+
+def _prepare(directory: Path) -> None:
+    if directory.exists() and any(directory.iterdir()):
+        raise InputError(f"{directory} is not empty; give a new or empty directory")
+    directory.mkdir(parents=True, exist_ok=True)
 
 
 def write_starter(lab: Lab, framework: str, directory: Path, options: StarterOptions | None = None) -> list[Path]:
@@ -56,22 +157,21 @@ def write_starter(lab: Lab, framework: str, directory: Path, options: StarterOpt
     options = options or StarterOptions()
     if framework not in lab.flavours:
         raise InputError(f"lab {lab.id} has no {framework!r} flavour (it has: {', '.join(lab.flavours)})")
-    if directory.exists() and any(directory.iterdir()):
-        raise InputError(f"{directory} is not empty; give a new or empty directory")
+    options.validate()
     release = next(r for r in build_release(lab) if r.framework == framework)
-    directory.mkdir(parents=True, exist_ok=True)
+    texts = {
+        lab.flavours[framework].notebook.name: release.text,
+        "README.md": student_readme(lab, framework, options),
+        ".github/workflows/classroom.yml": workflow(lab, framework, options),
+        ".gitignore": ".venv/\n.ipynb_checkpoints/\n__pycache__/\ngrading/\n",
+    }
+    _prepare(directory)
     written = []
-
-    def put(relative: str, text: str) -> None:
+    for relative, text in texts.items():
         path = directory / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)
-
-    put(lab.flavours[framework].notebook.name, release.text)
-    put("README.md", student_readme(lab, framework))
-    put(".github/workflows/classroom.yml", workflow(lab, framework, options))
-    put(".gitignore", ".venv/\n.ipynb_checkpoints/\n__pycache__/\ngrading/\n")
     if lab.public_dir.is_dir():
         for item in sorted(lab.public_dir.iterdir()):
             if item.is_file():
@@ -79,3 +179,14 @@ def write_starter(lab: Lab, framework: str, directory: Path, options: StarterOpt
                 shutil.copy2(item, target)
                 written.append(target)
     return written
+
+
+def write_staff_workflow(lab: Lab, directory: Path, staff: StaffOptions) -> list[Path]:
+    """Write ``.github/workflows/graded-<lab>.yml`` into ``directory`` (the staff repository's checkout)."""
+    text = staff_workflow(lab, staff)
+    path = directory / ".github" / "workflows" / f"graded-{lab.id}.yml"
+    if path.exists():
+        raise InputError(f"{path} exists; remove it first to write a new one")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return [path]

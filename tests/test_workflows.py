@@ -1,7 +1,14 @@
-"""Every workflow, the project's own and the Classroom starter's, passes the schema and security checkers."""
+"""Every workflow, the project's own, the Classroom starter's and the staff's, passes the schema and security checkers.
+
+The student's workflow holds no secret and installs the public grader at a fixed version; what it writes
+(log, job summary, artifact) never carries a hidden check's message. The staff's workflow runs
+collect -> batch (sandboxed) -> feedback with a token kept in a protected environment.
+"""
 
 from __future__ import annotations
 
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -9,9 +16,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from grader.cli import main
 from grader.course import lab_ids, load_lab
-from grader.starter import write_starter
+from grader.errors import InputError
+from grader.report import FAILED, PASSED, CheckResult, Report
+from grader.starter import StaffOptions, StarterOptions, write_staff_workflow, write_starter
+
+SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
+SECRET = "SECRET-HIDDEN-LABEL-0.4242"
 
 
 def _tool(name):
@@ -21,13 +35,14 @@ def _tool(name):
     return path
 
 
-def _check(paths):
+def _check(paths, persona="regular"):
     schema = subprocess.run([_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, paths)],
                             capture_output=True, text=True)
     assert schema.returncode == 0, schema.stdout + schema.stderr
-    audit = subprocess.run([_tool("zizmor"), "--offline", "--no-progress", *map(str, paths)],
+    audit = subprocess.run([_tool("zizmor"), "--offline", "--no-progress", "--persona", persona, *map(str, paths)],
                            capture_output=True, text=True)
     assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert "No findings" in audit.stdout + audit.stderr, audit.stdout + audit.stderr
 
 
 def test_project_workflows(root):
@@ -43,41 +58,147 @@ def starter_repo(tmp_path_factory):
     return directory
 
 
-def test_starter_workflow_passes_both_checkers(starter_repo):
-    _check([starter_repo / ".github" / "workflows" / "classroom.yml"])
+@pytest.fixture(scope="module")
+def staff_workflow(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("staff")
+    [path] = write_staff_workflow(load_lab("01-rnn-cells"), directory,
+                                  StaffOptions("course", "lab1", "2026-12-01T23:59:00+01:00"))
+    return path
 
 
-def test_starter_workflow_is_what_classroom_expects(starter_repo):
+def test_starter_workflow_passes_both_checkers_as_an_auditor(starter_repo):
+    _check([starter_repo / ".github" / "workflows" / "classroom.yml"], persona="auditor")
+
+
+def test_staff_workflow_passes_both_checkers_as_an_auditor(staff_workflow):
+    _check([staff_workflow], persona="auditor")
+
+
+def _steps(job):
+    return "\n".join(str(step.get("run", "")) + str(step.get("uses", "")) for step in job["steps"])
+
+
+def test_starter_workflow_is_what_classroom_expects_and_no_more(starter_repo):
     workflow = yaml.safe_load((starter_repo / ".github" / "workflows" / "classroom.yml").read_text())
     assert workflow["name"] == "Autograding Tests"
-    assert workflow["permissions"] == {"contents": "read", "checks": "write", "actions": "read", "pull-requests": "write"}
+    assert workflow["permissions"] == {}  # job-level permissions only
+    assert workflow["concurrency"] == {"group": "autograding-${{ github.ref }}", "cancel-in-progress": True}
     job = workflow["jobs"]["run-autograding-tests"]
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}  # no checks: write, nothing unused
     assert job["if"] == "github.actor != 'github-classroom[bot]'"
     assert 0 < job["timeout-minutes"] <= 60
-    steps = "\n".join(str(step.get("run", "")) + str(step.get("uses", "")) for step in job["steps"])
+    for step in job["steps"]:
+        if "uses" in step:
+            assert SHA_PIN.match(step["uses"]), step["uses"]
+        if str(step.get("uses", "")).startswith("actions/checkout@"):
+            assert step["with"]["persist-credentials"] is False
+    steps = _steps(job)
     assert "grader check 01-rnn-cells-torch.ipynb" in steps and "--format classroom" in steps
     assert "--executed" in steps and "actions/upload-artifact@" in steps and "grader comment" in steps
-    assert "secrets.GRADER_REPO_TOKEN" in (starter_repo / ".github" / "workflows" / "classroom.yml").read_text()
+    assert '"rnn-course-grader[torch]==0.1.0"' in steps and "not your grade" in steps
 
 
-def test_starter_holds_no_hidden_data_or_solutions(starter_repo, root):
+def test_no_starter_file_references_a_secret(starter_repo):
+    for path in (p for p in starter_repo.rglob("*") if p.is_file()):
+        text = path.read_text(errors="replace")
+        assert "secrets." not in text and "x-access-token" not in text, path
+        assert not re.search(r"pip install [\"']?grader\b", text), path  # someone else's package
+
+
+def test_starter_pins_the_public_grader_never_to_a_branch(tmp_path):
+    lab = load_lab("01-rnn-cells")
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    for ref in ("v0.2.0", sha):
+        directory = tmp_path / ref
+        write_starter(lab, "keras", directory, StarterOptions(grader_repo="course/rnn-course-grader", grader_ref=ref))
+        text = (directory / ".github" / "workflows" / "classroom.yml").read_text()
+        assert f'"rnn-course-grader[keras] @ git+https://github.com/course/rnn-course-grader@{ref}"' in text
+        assert "download.pytorch.org" not in text  # the keras flavour needs no torch
+    for ref in ("main", "feature/x", None):
+        with pytest.raises(InputError, match="branch"):
+            write_starter(lab, "torch", tmp_path / "b", StarterOptions(grader_repo="course/g", grader_ref=ref))
+    result = CliRunner().invoke(main, ["starter", "01-rnn-cells", str(tmp_path / "c"), "--framework", "torch",
+                                       "--grader-repo", "course/g", "--grader-ref", "main"])
+    assert result.exit_code == 2 and "looks like a branch" in result.output
+    result = CliRunner().invoke(main, ["starter", "01-rnn-cells", str(tmp_path / "d"), "--framework", "torch",
+                                       "--grader-version", "0.3.1"])
+    assert result.exit_code == 0
+    assert '"rnn-course-grader[torch]==0.3.1"' in (tmp_path / "d" / ".github" / "workflows" / "classroom.yml").read_text()
+
+
+def _grade_command(workflow_path):
+    workflow = yaml.safe_load(workflow_path.read_text())
+    run = next(s["run"] for s in workflow["jobs"]["run-autograding-tests"]["steps"] if "grader check" in s.get("run", ""))
+    command = run[run.index("grader check"):].replace("\\\n", " ")
+    return shlex.split(command)[1:]
+
+
+def test_hidden_messages_never_reach_the_students_log_summary_or_artifact(starter_repo, tmp_path, monkeypatch):
+    """Even if the student's run had a hidden check's message, none of what the workflow keeps would show it."""
+    report = Report("01-rnn-cells", "torch", "01-rnn-cells-torch.ipynb", checks=[
+        CheckResult("rnn-step", "rnn_step", 2.0, 2.0, PASSED),
+        CheckResult("count-params", "count_params on hidden sizes", 0.0, 2.0, FAILED,
+                    message=f"count_params('lstm', 7, 5, 3): expected {SECRET}", visibility="hidden"),
+        CheckResult("lstm-step", "lstm_step", 0.0, 3.0, FAILED, message="c_t: max abs error 0.633"),
+    ])
+    monkeypatch.setattr("grader.grading.grade", lambda *a, **k: report)
+    monkeypatch.chdir(tmp_path)
+    summary, outputs = tmp_path / "summary.md", tmp_path / "outputs.txt"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    args = _grade_command(starter_repo / ".github" / "workflows" / "classroom.yml")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    kept = {p.name: p.read_text(errors="replace") for p in (tmp_path / "grading").rglob("*") if p.is_file()}
+    assert "report.md" in kept and "classroom.txt" in kept
+    assert "max abs error 0.633" in kept["report.md"]  # public messages are there
+    for name, text in {**kept, "log": result.output, "summary": summary.read_text()}.items():
+        assert SECRET not in text, name
+    import base64
+
+    for line in outputs.read_text().splitlines():
+        assert SECRET not in base64.b64decode(line.split("=", 1)[1]).decode()
+    # the control: a format the workflow does not keep would have leaked it
+    from grader import formats
+
+    assert SECRET in formats.render(report, "json")
+
+
+def test_staff_workflow_collects_grades_in_the_sandbox_and_posts_feedback(staff_workflow):
+    workflow = yaml.safe_load(staff_workflow.read_text())
+    triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 reads `on` as true
+    assert set(triggers) == {"workflow_dispatch", "schedule"}
+    assert triggers["schedule"] == [{"cron": "14 23 1 12 *"}]  # 15 minutes after 2026-12-01T22:59Z
+    assert workflow["permissions"] == {}
+    job = workflow["jobs"]["graded-run"]
+    assert job["permissions"] == {"contents": "read"} and job["environment"] == "grading"
+    steps = _steps(job)
+    assert "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0" in steps
+    order = [steps.index(s) for s in ("grader collect --org course --prefix lab1", "grader batch submissions",
+                                      "--post-feedback", "actions/upload-artifact@")]
+    assert order == sorted(order)
+    upload = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
+    assert "grading/" in upload["with"]["path"]
+    assert '"$DEADLINE"' in steps and "${{" not in steps  # inputs reach the shell through env, never inline
+
+
+def test_starter_refuses_a_non_empty_directory(tmp_path):
+    (tmp_path / "x").write_text("x")
+    result = CliRunner().invoke(main, ["starter", "01-rnn-cells", str(tmp_path), "--framework", "torch"])
+    assert result.exit_code == 2 and "not empty" in result.output
+    result = CliRunner().invoke(main, ["starter", "01-rnn-cells", str(tmp_path / "s"), "--staff-workflow"])
+    assert result.exit_code == 2 and "--org" in result.output
+
+
+def test_starter_holds_no_hidden_data_or_solutions(starter_repo):
     files = {p.relative_to(starter_repo).as_posix() for p in starter_repo.rglob("*") if p.is_file()}
     assert {"01-rnn-cells-torch.ipynb", "README.md", ".github/workflows/classroom.yml"} <= files
     text = (starter_repo / "01-rnn-cells-torch.ipynb").read_text()
     assert "BEGIN SOLUTION" not in text and "NotImplementedError" in text
     readme = (starter_repo / "README.md").read_text()
     assert "grader check 01-rnn-cells-torch.ipynb" in readme and "Feedback" in readme
+    assert 'pip install "rnn-course-grader[torch]==0.1.0"' in readme
     assert not any("hidden" in name for name in files)
-
-
-def test_starter_refuses_a_non_empty_directory(tmp_path):
-    from click.testing import CliRunner
-
-    from grader.cli import main
-
-    (tmp_path / "x").write_text("x")
-    result = CliRunner().invoke(main, ["starter", "01-rnn-cells", str(tmp_path), "--framework", "torch"])
-    assert result.exit_code == 2 and "not empty" in result.output
 
 
 @pytest.mark.parametrize("lab_id", lab_ids())
