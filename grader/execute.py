@@ -233,13 +233,16 @@ class KernelSession:
             self._watch = None
         pid = self._kernel_pid()
         family = process_family(pid) if pid else []
+        launcher = {pid, *(child.pid for child in _children(pid))} if self.sandbox is not None and pid else set()
         if self._client is not None and self._client.km is not None:
             try:
                 self._client._cleanup_kernel()
             except Exception:  # noqa: BLE001 - best effort on the way out
                 pass
         kill_all(family)
-        _wait_gone(family)
+        # bwrap itself (the launcher and the namespace's init) may take a second to tear its namespaces down;
+        # the init's death kills whatever else is in the namespace, so only the student's processes are awaited
+        _wait_gone([process for process in family if process.pid not in launcher])
         self._client = None
 
     def close(self) -> None:
@@ -342,3 +345,12 @@ def _wait_gone(processes: list, timeout: float = 5.0) -> None:
         psutil.wait_procs(processes, timeout=timeout)
     except psutil.Error:
         pass
+
+
+def _children(pid: int) -> list:
+    import psutil
+
+    try:
+        return psutil.Process(pid).children()
+    except psutil.Error:
+        return []

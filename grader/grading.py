@@ -34,7 +34,8 @@ class Grading:
     """A notebook of one lab running in its own kernel, ready to be judged (possibly several times)."""
 
     def __init__(self, lab: Lab, framework: str, seed: int | None = None, progress: Progress | None = None,
-                 use_sandbox: bool | None = None, deadline: float | None = None) -> None:
+                 use_sandbox: bool | None = None, deadline: float | None = None,
+                 sandbox_limits: sandbox.SandboxLimits | None = None) -> None:
         """``use_sandbox``: None uses bubblewrap where it can start, False never; ``deadline``: a
         ``time.monotonic()`` past which every kernel is killed and nothing more runs."""
         if framework not in lab.flavours:
@@ -44,7 +45,7 @@ class Grading:
         self.progress = progress or (lambda message: None)
         self.internal_errors: list[str] = []
         self.isolation, self.sandbox_reason = sandbox.choose(use_sandbox)
-        self.box = sandbox.Sandbox(self.isolation)
+        self.box = sandbox.Sandbox(self.isolation, sandbox_limits or sandbox.SandboxLimits())
         self.workdir = self.box.scratch
         self.deadline = deadline
         self.cleanup_problems: list[str] = []

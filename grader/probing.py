@@ -174,6 +174,15 @@ def load_arrays(data: bytes) -> dict[str, np.ndarray]:
     Every size is checked on the zip directory and on each array's header before anything is
     inflated: a member that claims to be small but inflates further is cut off there by ``zipfile``.
     """
+    try:
+        return _load_arrays(data)
+    except ProbeError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged or forged archive, whatever the way
+        raise ProbeError(f"the kernel's answer file is damaged ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+def _load_arrays(data: bytes) -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         members = archive.infolist()
