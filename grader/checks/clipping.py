@@ -317,7 +317,7 @@ class TrainStep(CheckKind):
     def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
         aspect = params.get("judge", "update")
         lr = plan.state["lr"]
-        details: dict[str, Any] = {"plot": "clipped_update", "learning_rate": lr, "steps": []}
+        details: dict[str, Any] = {"plot": "clipped_update", "learning_rate": lr, "steps": []} if aspect == "update" else {}
 
         def body() -> str:
             for call in plan.calls:
@@ -338,7 +338,7 @@ class TrainStep(CheckKind):
                     if not isinstance(outcome, dict):
                         raise Failed(f"{text}: the probe could not read the step back")
                     after = _params_from(outcome.get("params"), before, text)
-                    details["steps"].append({
+                    details.get("steps", []).append({
                         "label": f"{call['id']} call {index + 1}", "gradient_norm": norm, "max_norm": step["max_norm"],
                         "update_norm": _norm(_flat(after) - _flat(before)) / lr, "expected_norm": min(norm, step["max_norm"]),
                     })
@@ -352,7 +352,7 @@ class TrainStep(CheckKind):
             return ("the update applied is −lr × the gradient clipped to max_norm (clipped between backward and "
                     "step; below the threshold unclipped; gradients reset between calls)")
 
-        return run_judge(body, details if aspect == "update" and details["steps"] else None)
+        return run_judge(body, details)
 
     @staticmethod
     def _judge_update(text: str, before: dict, after: dict, raw: dict, previous_raw: dict | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from grader.errors import InputError
-from grader.formats import classroom, gradescope, json_format, junit, markdown, terminal
+from grader.formats import classroom, gradescope, html, json_format, junit, markdown, terminal
 from grader.report import Report
 
 Renderer = Callable[[Report], str]
@@ -38,3 +38,4 @@ register("markdown", markdown.render)
 register("gradescope", gradescope.render)
 register("junit", junit.render)
 register("classroom", classroom.render)
+register("html", html.render)

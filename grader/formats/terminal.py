@@ -1,43 +1,60 @@
-"""A readable table for a terminal (rich)."""
+"""A readable table for a terminal (rich): as wide as the terminal, coloured only on one (NO_COLOR kept)."""
 
 from __future__ import annotations
 
 import io
+from typing import TextIO
 
-from grader.report import ERROR, PASSED, Report
+from grader.formats.common import footer, points, run_lines, shown_message, status_word
+from grader.report import ERROR, PASSED, SKIPPED, Report
 
-_STYLE = {PASSED: "green", ERROR: "magenta"}
-
-
-def _points(value: float) -> str:
-    return f"{value:g}"
+_STYLE = {PASSED: "green", ERROR: "magenta", SKIPPED: "yellow"}
+FILE_WIDTH = 110
 
 
-def render(report: Report, width: int = 110) -> str:
+def render(report: Report, width: int = FILE_WIDTH, stream: TextIO | None = None) -> str:
+    """The report as text. With ``stream`` (where the text will be written), width and colour follow what
+    rich detects there: the terminal's width and colours on a TTY, plain text elsewhere, none with NO_COLOR."""
     from rich.console import Console
-    from rich.table import Table
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=False, color_system=None, highlight=False)
+    if stream is None:
+        console = Console(file=buffer, width=width, force_terminal=False, color_system=None, highlight=False)
+    else:
+        probe = Console(file=stream)
+        terminal = probe.is_terminal
+        console = Console(file=buffer, width=probe.width if terminal else width, force_terminal=terminal,
+                          color_system=probe.color_system if terminal else None, no_color=probe.no_color,
+                          highlight=False)
+    _print(console, report)
+    return buffer.getvalue()
+
+
+def _print(console, report: Report) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title=f"{report.lab} ({report.framework}) — {report.notebook}", show_lines=False, expand=True)
     table.add_column("check", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("points", justify="right", no_wrap=True)
     table.add_column("message", ratio=1)
     for check in report.checks:
+        earned = "pending" if check.status == SKIPPED else points(check.score)
         table.add_row(
-            check.id,
-            f"[{_STYLE.get(check.status, 'red')}]{check.status}[/]",
-            f"{_points(check.score)}/{_points(check.max_score)}",
-            check.message,
+            escape(check.id),
+            f"[{_STYLE.get(check.status, 'red')}]{status_word(check.status)}[/]",
+            f"{earned}/{points(check.max_score)}",
+            escape(shown_message(check) if check.status == SKIPPED else check.message),  # TAs read this one
         )
+    for line in run_lines(report):
+        if line.startswith("warning: "):
+            console.print(f"[bold yellow]{escape(line)}[/]")
     console.print(table)
     for event in report.cells:
-        console.print(f"cell {event.index + 1}: {event.status} — {event.message}")
-    for note in report.notes:
-        console.print(f"note: {note}")
-    console.print(
-        f"Score: {_points(report.score)}/{_points(report.max_score)}   "
-        f"(notebook {report.execution_seconds:.1f} s, checks {report.grading_seconds:.1f} s, seed {report.seed})"
-    )
-    return buffer.getvalue()
+        console.print(escape(f"cell {event.index + 1}: {event.status} — {event.message}"))
+    for line in run_lines(report):
+        if not line.startswith("warning: "):
+            console.print(f"note: {escape(line)}")
+    pending = f" ({points(report.pending_score)} pending)" if report.pending_score else ""
+    console.print(escape(f"Score: {points(report.score)}/{points(report.max_score)}{pending}   ({footer(report)})"))
