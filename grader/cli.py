@@ -167,6 +167,8 @@ def batch(submissions: tuple[Path, ...], out_dir: Path, labs: tuple[str, ...], f
         _fail(str(exc), EXIT_INPUT)
     except GraderError as exc:
         _fail(str(exc), EXIT_INTERNAL)
+    except Exception as exc:  # noqa: BLE001 - the batch itself broke (not a submission): exit code 3
+        _fail(f"the grader failed: {type(exc).__name__}: {exc}", EXIT_INTERNAL)
     click.echo(result.summary_text, nl=False, err=True)
     click.echo("wrote " + ", ".join(str(path) for path in result.written))
     sys.exit(result.exit_code)
@@ -360,3 +362,29 @@ def collect(org: str, prefix: str, deadline: str, out_dir: Path, roster: Path | 
         counts[student.status] = counts.get(student.status, 0) + 1
     click.echo(f"wrote {out_dir / 'collect.json'}: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
     sys.exit(EXIT_INTERNAL if counts.get(collecting.FAILED) else EXIT_OK)
+
+
+@main.command()
+@click.argument("lab")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--requirement", help="What setup.sh pip-installs (default: rnn-course-grader[EXTRAS]==this version).")
+@click.option("--wheel", type=click.Path(path_type=Path), help="Carry this wheel of the grader in the zip and install it.")
+@click.option("--private", "private_root", type=click.Path(path_type=Path),
+              help="The private course folder holding assignments/LAB/ (default: GRADER_PRIVATE, else the course in use).")
+@click.option("--allow-no-sandbox", is_flag=True,
+              help="Grade even where the kernel sandbox cannot start in Gradescope's container (student code then "
+                   "runs unconfined next to the private course).")
+def gradescope(lab: str, out: Path, requirement: str | None, wheel: Path | None, private_root: Path | None,
+               allow_no_sandbox: bool) -> None:
+    """Build OUT (a zip): a Gradescope autograder grading LAB, with setup.sh, run_autograder and the private data."""
+    from grader.gradescope_package import PackageOptions, build_package
+
+    if private_root is None and os.environ.get("GRADER_PRIVATE"):
+        private_root = Path(os.environ["GRADER_PRIVATE"])
+    try:
+        path = build_package(lab, out, PackageOptions(requirement, wheel, private_root, allow_no_sandbox))
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except GraderError as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    click.echo(f"wrote {path}")
