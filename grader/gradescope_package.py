@@ -60,6 +60,14 @@ def _executable(archive: zipfile.ZipFile, name: str, text: str) -> None:
     archive.writestr(info, text)
 
 
+def _default_private_root() -> Path | None:
+    """``GRADER_PRIVATE``, or the checkout in use when it is a private course."""
+    from grader import paths
+
+    finder = getattr(paths, "private_root", None)
+    return finder() if finder is not None else None
+
+
 def build_package(lab_id: str, out: Path, options: PackageOptions | None = None) -> Path:
     """Write the autograder zip for ``lab_id`` to ``out``."""
     from grader.course import load_lab
@@ -67,7 +75,7 @@ def build_package(lab_id: str, out: Path, options: PackageOptions | None = None)
     from grader.starter import fill
 
     options = options or PackageOptions()
-    root = options.private_root or course_root()
+    root = options.private_root or _default_private_root() or course_root()
     lab = load_lab(lab_id, root / "assignments")
     if options.wheel is not None and not options.wheel.is_file():
         raise InputError(f"--wheel {options.wheel}: no such file")
@@ -87,6 +95,13 @@ def build_package(lab_id: str, out: Path, options: PackageOptions | None = None)
         archive.writestr(CONFIG, json.dumps(config, indent=2) + "\n")
         if _add_tree(archive, lab.root, f"private/assignments/{lab.id}") == 0:
             raise InputError(f"{lab.root} holds no files")
+        # the rest of the private course the lab needs: its reference notebooks and the grader's numerics
+        for reference in sorted((root / "reference").glob(f"*/{lab.id}.ipynb")):
+            archive.write(reference, f"private/{reference.relative_to(root).as_posix()}")
+        numerics = root / "grader" / "numerics"
+        if numerics.is_dir():
+            for module in sorted(numerics.glob("*.py")):
+                archive.write(module, f"private/grader/numerics/{module.name}")
         if options.wheel is not None:
             archive.write(options.wheel, options.wheel.name)
     out.write_bytes(buffer.getvalue())

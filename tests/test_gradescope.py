@@ -95,7 +95,8 @@ def test_the_zip_carries_setup_run_and_the_private_data(autograder, root):
     assert '"rnn-course-grader[keras,torch]==0.1.0"' in setup and "bubblewrap" in setup
     assert subprocess.run(["bash", "-n", str(ag / "source" / "setup.sh")]).returncode == 0
     assert subprocess.run(["bash", "-n", str(ag / "run_autograder")]).returncode == 0
-    assert not any(n.startswith(("reference/", "tests/", ".git")) for n in names)
+    assert {"private/reference/torch/01-rnn-cells.ipynb", "private/grader/numerics/rnn.py"} <= names
+    assert not any(n.startswith(("reference/", "tests/", ".git")) or "02-tracing" in n for n in names)
 
 
 def test_an_unusable_submission_still_gets_results(autograder, root):
