@@ -33,11 +33,17 @@ from grader.report import CellEvent, CheckResult, Report  # noqa: E402
 
 # the wrong solution each sample submission carries: one whose check has a plot worth seeing
 SAMPLES = {
-    "01-rnn-cells": "lstm_ignores_c_prev",
-    "02-tracing-vs-passfail": "no_masking",
-    "03-windowing-forecast": "predict_standardized_output",
-    "04-gradient-clipping": "clip_after_step",
-    "05-improving-rnns": "stacked_last_step_only",
+    "torch": {
+        "01-rnn-cells": "lstm_ignores_c_prev",
+        "02-tracing-vs-passfail": "no_masking",
+        "03-windowing-forecast": "predict_standardized_output",
+        "04-gradient-clipping": "clip_after_step",
+        "05-improving-rnns": "stacked_last_step_only",
+    },
+    "keras": {
+        "01-rnn-cells": "lstm_ignores_c_prev",
+        "04-gradient-clipping": "clipnorm_per_variable",
+    },
 }
 
 
@@ -68,7 +74,7 @@ def grade_sample(lab_id: str, framework: str) -> Report:
 
     lab = load_lab(lab_id)
     reference = lab.flavours[framework].reference
-    wrong = {w.name: w for w in load_wrong_solutions(lab_id, framework)}[SAMPLES[lab_id]]
+    wrong = {w.name: w for w in load_wrong_solutions(lab_id, framework)}[SAMPLES[framework][lab_id]]
     started = time.monotonic()
     with Grading(lab, framework, seed=0, progress=lambda m: print(f"  {lab_id}: {m}", file=sys.stderr)) as run:
         events = run.execute(read_notebook(reference), reference.name)
@@ -96,7 +102,7 @@ def screenshot(page: Path, png: Path, width: int, height: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("labs", nargs="*", default=list(SAMPLES))
+    parser.add_argument("labs", nargs="*", help="default: every lab with a sample in this flavour")
     parser.add_argument("--framework", default="torch", choices=["torch", "keras"])
     parser.add_argument("--from-json", action="store_true", help="re-render from the saved reports, run nothing")
     parser.add_argument("--height", type=int, default=2800)
@@ -105,7 +111,7 @@ def main() -> None:
     from grader.formats import html
 
     IMAGES.mkdir(parents=True, exist_ok=True)
-    for index, lab_id in enumerate(args.labs):
+    for index, lab_id in enumerate(args.labs or list(SAMPLES[args.framework])):
         stem = IMAGES / f"{lab_id}-{args.framework}"
         saved = stem.with_suffix(".report.json")
         if args.from_json:

@@ -16,7 +16,7 @@ from test_lab03_judges import LAB as LAB03
 from test_lab03_judges import _answer as answer_lab03
 from test_lab03_judges import _arrays, _spec_params
 from test_lab04_judges import _answer as answer_lab04
-from test_lab04_judges import _simulate_train_step
+from test_lab04_judges import _sgd, _simulate_train_step
 
 from grader.checks import registry
 from grader.checks.base import CheckContext, Verdict
@@ -162,6 +162,16 @@ def test_page_parses_and_holds_one_image_per_plotted_check(root, lab):
     assert len(sections) == len(report.checks)
     with_image = {s.get("id").split("-", 2)[2] for s in sections if s.find(".//h:img", NS) is not None}
     assert with_image == {c.id for c in plotted}
+
+
+def test_keras_optimizer_check_draws_its_moves():
+    per_variable = answer_lab04("optimizer_clipping", {"judge": "clipping"}, _sgd(num.clip_per_tensor), "keras")
+    assert not per_variable.passed and per_variable.details["plot"] == "optimizer_moves"
+    student, reference = per_variable.details["student"], per_variable.details["reference"]
+    assert len(student) == len(reference) == 2 and student[0] > reference[0]
+    report = Report("04-gradient-clipping", "keras", "sub.ipynb")
+    report.checks = [_result("make-optimizer-clips", per_variable, 3)]
+    assert len(_images(_parse(html.render(report)))) == 1
 
 
 def test_page_is_self_contained_for_phones_and_print():
