@@ -191,6 +191,7 @@ def _run_task(task: Task) -> dict[str, Any]:
         if timed_out:
             return task_result(NOT_GRADED, f"grading did not finish within {task.timeout:.0f} s; it was stopped",
                                seconds=seconds)
+        stderr = stderr.replace(str(notebook), task.filename)  # the row names the submission, not this folder
         lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
         errors = " ".join(line for line in lines if line.startswith("error:"))
         reason = errors or (lines[-1] if lines else f"grader check exited with status {returncode}")
@@ -208,10 +209,12 @@ def _run_task(task: Task) -> dict[str, Any]:
         except (OSError, ValueError) as exc:
             return task_result(NOT_GRADED, f"its report was not usable: {exc}", seconds=seconds,
                                returncode=returncode)
+        report["notebook"] = task.filename
         markdown = _read_bounded(out / "report.md", MAX_REPORT_BYTES)
         executed = _read_bounded(out / "executed.ipynb", MAX_EXECUTED_BYTES, binary=True)
         return task_result(GRADED, seconds=seconds, returncode=returncode, report=report,
-                           markdown=markdown.decode("utf-8", "replace") if markdown is not None else None,
+                           markdown=markdown.decode("utf-8", "replace").replace(str(notebook), task.filename)
+                           if markdown is not None else None,
                            executed=executed)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -247,18 +250,26 @@ def _run_with_deadline(argv: list[str], work: Path, timeout: float) -> tuple[int
     with open(work / "stderr.txt", "w+b") as errors:
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
                                    cwd=work, preexec_fn=_die_with_parent)  # noqa: PLW1509
+        # the family is remembered while it runs: a kernel in a session of its own is orphaned (and no longer
+        # listed as a descendant) the moment the grading process dies, and must go too
+        family: dict[int, Any] = {}
+        deadline = started + timeout
         timed_out = False
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        # whatever it left behind in its session goes too (a kernel it started, a stopped child)
-        family = process_family(process.pid)
+        while process.poll() is None:
+            family.update((p.pid, p) for p in process_family(process.pid))
+            if time.monotonic() >= deadline:
+                timed_out = True
+                break
+            try:
+                process.wait(timeout=min(0.5, max(0.01, deadline - time.monotonic())))
+            except subprocess.TimeoutExpired:
+                pass
+        family.update((p.pid, p) for p in process_family(process.pid))
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        kill_all(family)
+        kill_all([p for pid, p in family.items() if pid != process.pid])
         process.kill()
         process.wait()
         seconds = time.monotonic() - started
@@ -530,7 +541,7 @@ def row_from_result(item: Planned, result: dict[str, Any], options: BatchOptions
         row.check_max = {c["id"]: float(c["max_score"]) for c in report["checks"]}
         row.score = round(sum(row.checks.values()), 4)
         row.max_score = round(sum(row.check_max.values()), 4)
-        row.report = report
+        row.report = {**report, "notebook": str(submission.path)}
         cells = report.get("cells", [])
         notes = [str(note) for note in report.get("notes", [])]
         row.message = "; ".join(([f"{len(cells)} cell(s) failed"] if cells else []) + notes)
@@ -630,7 +641,7 @@ def grade_batch(submissions: Sequence[Submission], options: BatchOptions, engine
     tasks = [item.task for item in planned if item.task is not None]
     by_name = {item.submission.name: item for item in planned}
     if listener is not None:
-        listener.start(len(planned), len(rows))
+        listener.start(len(planned), sum(row.resumed for row in rows.values()))
         for row in rows.values():
             listener.finished(row)
     pending = len(tasks)

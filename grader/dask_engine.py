@@ -43,7 +43,10 @@ class DaskEngine:
                 raise InputError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
             self.slots = max(1, sum(self.client.nthreads().values()))
             return self
+        # worker-saturation 1.0: a worker holds no more tasks than it has threads, so a worker's death is held
+        # against the one submission it was grading, never against one merely queued there
         with dask.config.set({"distributed.scheduler.allowed-failures": RETRIES,
+                              "distributed.scheduler.worker-saturation": 1.0,
                               "distributed.worker.daemon": False}):
             self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
                                         host="127.0.0.1", dashboard_address=None, memory_limit=0,

@@ -39,10 +39,11 @@ def fake(script: str) -> tuple[str, ...]:
     return ("{python}", "-c", script, "{json}", "{notebook}")
 
 
-def notebook(path: Path, source: str = "", lab: str | None = LAB, framework: str = "torch") -> Path:
+def notebook(path: Path, source: str = "", lab: str | None = LAB, framework: str = "torch", **extra: str) -> Path:
     """A minimal notebook whose first cell holds ``source``, with grader metadata naming ``lab``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     metadata = {"grader": {"lab": lab, "framework": framework}} if lab else {}
+    metadata.update(extra)
     cells = [{"cell_type": "code", "source": source, "metadata": {}, "outputs": [], "execution_count": None}]
     path.write_text(json.dumps({"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}))
     return path
