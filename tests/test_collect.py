@@ -158,3 +158,18 @@ def test_cli(github, tmp_path, monkeypatch):
     assert result.exit_code == 3 and "HTTP 401" in result.output and "Traceback" not in result.output
     result = CliRunner().invoke(main, [*args[:6], "tomorrow", *args[7:]])
     assert result.exit_code == 2 and "ISO 8601" in result.output
+
+
+def test_the_token_comes_from_the_environment_or_gh(tmp_path, monkeypatch):
+    from grader.github_api import token_from_environment
+
+    assert token_from_environment({"GITHUB_TOKEN": "a", "GH_TOKEN": "b"}) == "a"
+    assert token_from_environment({"GH_TOKEN": "b "}) == "b"
+    gh = tmp_path / "bin" / "gh"
+    gh.parent.mkdir()
+    gh.write_text('#!/bin/sh\n[ "$1 $2" = "auth token" ] && echo gh-token\n')
+    gh.chmod(0o755)
+    monkeypatch.setenv("PATH", str(gh.parent))
+    assert token_from_environment({}) == "gh-token"
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    assert token_from_environment({}) == ""
