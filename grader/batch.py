@@ -748,13 +748,13 @@ def grade_class(paths: Sequence[Path], options: BatchOptions, how: ClassOptions,
             written.append(out / f"gradebook-{kind}.csv")
             gradebook.write_export(book, result.rows, result.labs, kind, written[-1], how.assignment)
     summary = class_summary.summarize(result.rows, result.seconds)
-    text = class_summary.render_terminal(summary)
     if roster is not None:
         book = gradebook.build_gradebook(result.rows, roster)
         if book.missing:
-            text += "no submission: " + ", ".join(s.github_username or s.identifier for s in book.missing) + "\n"
+            summary.notes.append("no submission: " + ", ".join(s.github_username or s.identifier for s in book.missing))
         if book.unmatched:
-            text += "on no roster line: " + ", ".join(total.key for total in book.unmatched) + "\n"
+            summary.notes.append("on no roster line: " + ", ".join(total.key for total in book.unmatched))
+    text = class_summary.render_terminal(summary)
     (out / "summary.md").write_text(class_summary.render_markdown(summary), encoding="utf-8")
     (out / "summary.html").write_text(class_summary.render_html(summary), encoding="utf-8")
     written += [out / "summary.md", out / "summary.html"]

@@ -79,6 +79,7 @@ class ClassSummary:
     labs: list[LabStats]
     rows: list[Row]
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # e.g. roster students with no submission
 
     @property
     def graded(self) -> int:
@@ -90,8 +91,12 @@ class ClassSummary:
     @property
     def reasons(self) -> list[tuple[str, int]]:
         """Why submissions were not graded, most common first (numbers blanked so that alike reasons group)."""
-        counts = Counter(_shape(row.message) for row in self.rows if row.status != GRADED)
-        return counts.most_common()
+        failed = [row.message for row in self.rows if row.status != GRADED]
+        counts = Counter(_shape(message) for message in failed)
+        example = {}
+        for message in failed:
+            example.setdefault(_shape(message), " ".join(message.split()))
+        return [(example[shape], n) for shape, n in counts.most_common()]
 
 
 def _shape(message: str) -> str:
@@ -102,7 +107,9 @@ def summarize(rows: Sequence[Row], seconds: float = 0.0) -> ClassSummary:
     """The statistics of a batch, lab by lab in the order the labs first appear."""
     labs: dict[str, LabStats] = {}
     for row in rows:
-        stats = labs.setdefault(row.lab or "(unknown lab)", LabStats(row.lab or "(unknown lab)", []))
+        if not row.lab:
+            continue  # not graded before its lab was known: listed under "not graded" only
+        stats = labs.setdefault(row.lab, LabStats(row.lab, []))
         stats.rows.append(row)
         (stats.graded if row.status == GRADED else stats.not_graded).append(row)
     for stats in labs.values():
@@ -151,10 +158,12 @@ def render_terminal(summary: ClassSummary) -> str:
                      f"median {_fmt(stats.median)}, sd {_fmt(stats.stdev)} of {stats.max_score:g}")
         peak = max((n for _, _, n in stats.distribution()), default=0) or 1
         for low, high, n in stats.distribution():
-            lines.append(f"  {low:6.1f}–{high:<6.1f} {'#' * round(20 * n / peak):20} {n}")
+            if n:
+                lines.append(f"  {low:6.1f}–{high:<6.1f} {'#' * max(1, round(20 * n / peak)):20} {n}")
         for check in stats.checks:
             failure = f"  most common failure ({check.failure_count}): {_cut(check.failure, 90)}" if check.failure else ""
             lines.append(f"  {check.id:32} {check.pass_rate:6.0%} passed{failure}")
+    lines += summary.notes
     slow = summary.slowest()
     if slow:
         lines.append("slowest: " + ", ".join(f"{row.name} {row.seconds:.0f} s" for row in slow))
@@ -164,13 +173,14 @@ def render_terminal(summary: ClassSummary) -> str:
 # -- Markdown ----------------------------------------------------------------------------------------
 
 def _md(text: str, limit: int = 200) -> str:
-    return html.escape(_cut(text, limit)).replace("|", "\\|")
+    return html.escape(_cut(text, limit), quote=False).replace("|", "\\|")
 
 
 def render_markdown(summary: ClassSummary) -> str:
     out = ["# Class summary", "",
            f"{len(summary.rows)} submission(s): **{summary.graded} graded**, "
-           f"{len(summary.rows) - summary.graded} not graded.", ""]
+           f"{len(summary.rows) - summary.graded} not graded.", "", *(f"- {_md(note, 2000)}" for note in summary.notes),
+           *([""] if summary.notes else [])]
     if summary.reasons:
         out += ["## Not graded", "", "| submission | status | why |", "|---|---|---|"]
         out += [f"| {_md(row.name, 80)} | {row.status} | {_md(row.message)} |" for row in summary.rows
@@ -212,7 +222,7 @@ def charts(stats: LabStats) -> tuple[str, str]:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    hist = Figure(figsize=(6, 3))
+    hist = Figure(figsize=(4.3, 3))
     ax = hist.subplots()
     bins = stats.distribution()
     ax.bar([low for low, _, _ in bins], [n for _, _, n in bins], width=bins[0][1] - bins[0][0] if bins else 1,
@@ -221,15 +231,16 @@ def charts(stats: LabStats) -> tuple[str, str]:
     ax.set_xlabel(f"score (out of {stats.max_score:g})")
     ax.set_ylabel("submissions")
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_title(f"{stats.lab}: scores of {len(stats.graded)} graded submission(s)")
-    rates = Figure(figsize=(6, 0.45 * max(3, len(stats.checks)) + 0.8))
+    ax.set_title(f"{stats.lab}: scores of {len(stats.graded)} graded", fontsize=10)
+    rates = Figure(figsize=(4.3, 0.3 * max(3, len(stats.checks)) + 0.9))
     ax = rates.subplots()
     names = [check.id for check in stats.checks][::-1]
     values = [100 * check.pass_rate for check in stats.checks][::-1]
     ax.barh(names, values, color=["#55a868" if v >= 50 else "#c44e52" for v in values])
     ax.set_xlim(0, 100)
     ax.set_xlabel("passed (% of graded submissions)")
-    ax.set_title(f"{stats.lab}: pass rate per check")
+    ax.set_title(f"{stats.lab}: pass rate per check", fontsize=10)
+    ax.tick_params(axis="y", labelsize=8)
     for y, value in enumerate(values):
         ax.text(min(value + 1, 88), y, f"{value:.0f}%", va="center", fontsize=8)
     return _png(hist), _png(rates)
@@ -242,9 +253,10 @@ h1{font-size:1.6rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bo
 table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem;width:100%}
 th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.charts{display:flex;flex-wrap:wrap;gap:1rem}.charts img{max-width:100%;height:auto}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:1rem;align-items:start}
+.charts img{width:100%;height:auto}
 .bad{color:#b00020}.ok{color:#1b7a36}
-@media print{.charts img{max-width:48%}}
+@media print{.charts{grid-template-columns:1fr 1fr}}
 """
 
 
@@ -252,7 +264,7 @@ def render_html(summary: ClassSummary) -> str:
     esc = html.escape
     body = [f"<h1>Class summary</h1><p>{len(summary.rows)} submission(s): <b class=ok>{summary.graded} graded</b>, "
             f"<b class={'bad' if summary.graded < len(summary.rows) else 'ok'}>{len(summary.rows) - summary.graded} "
-            "not graded</b>.</p>"]
+            "not graded</b>.</p>", *(f"<p>{esc(note)}</p>" for note in summary.notes)]
     if summary.reasons:
         body.append("<h2>Not graded</h2><table><tr><th>submission</th><th>status</th><th>why</th></tr>")
         body += [f"<tr><td>{esc(row.name)}</td><td>{esc(row.status)}</td><td>{esc(_cut(row.message, 300))}</td></tr>"
