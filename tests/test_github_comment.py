@@ -10,7 +10,7 @@ from fake_github import FakeGitHub, make_repo
 
 from grader.cli import main
 from grader.github_api import GitHubClient, GitHubError, parse_links
-from grader.github_comment import MAX_BODY, CommentError, fit_body, post_comment
+from grader.github_comment import MAX_BODY, CommentError, find_own_comment, fit_body, post_comment
 
 REPO = "course/student-repo"
 BODY = "<!-- grader-report lab=01-rnn-cells -->\n## 17/22 points\n"
@@ -80,6 +80,9 @@ def test_a_comment_by_someone_else_with_the_marker_is_not_edited(github, tmp_pat
     comments = github.comments_on(REPO, 1)
     assert outcome.action == "created" and len(comments) == 2
     assert comments[0]["body"].endswith("I got full marks") and "3/22" in comments[1]["body"]
+    # the control: matching on the marker alone (the old rule) picks the student's comment
+    client = GitHubClient("actions-token", github.url)
+    assert find_own_comment(client, REPO, 1, BODY.split("\n")[0], "student")["id"] == 5
 
 
 def test_a_personal_token_edits_only_its_own_login(github, tmp_path):
@@ -161,10 +164,22 @@ def test_a_plain_403_is_not_retried(github, tmp_path):
 
 def test_pagination_never_sends_the_token_to_another_host(github):
     """A ``link`` header pointing elsewhere (a hostile proxy or a confused server) is not followed."""
-    github.fail_next.append((200, {"Link": '<http://127.0.0.2:9/steal?page=2>; rel="next"'}, [{"n": 1}]))
-    client = GitHubClient("actions-token", github.url)
-    with pytest.raises(GitHubError, match="refusing to send the token"):
-        list(client.paginate(f"/repos/{REPO}/pulls"))
+    thief = FakeGitHub(tokens={"actions-token": None}).start()
+    try:
+        next_link = f'<{thief.url}/steal?page=2>; rel="next"'
+        github.fail_next.append((200, {"Link": next_link}, [{"n": 1}]))
+        client = GitHubClient("actions-token", github.url)
+        with pytest.raises(GitHubError, match="refusing to send the token"):
+            list(client.paginate(f"/repos/{REPO}/pulls"))
+        assert thief.requests == []
+        # the control: a client that trusted every link would have handed the token over
+        github.fail_next.append((200, {"Link": next_link}, [{"n": 1}]))
+        client._url = lambda path: path if path.startswith("http") else f"{client.base}{path}"
+        with pytest.raises(GitHubError, match="HTTP 404"):
+            list(client.paginate(f"/repos/{REPO}/pulls"))
+        assert [r["headers"]["authorization"] for r in thief.requests] == ["Bearer actions-token"]
+    finally:
+        thief.stop()
     assert parse_links('<https://a/x?page=2>; rel="next", <https://a/x?page=5>; rel="last"') == {
         "next": "https://a/x?page=2", "last": "https://a/x?page=5"}
 
