@@ -133,7 +133,7 @@ class Collector:
         """``{github user (lower case): owner/name}`` of the organisation's ``<prefix>-<user>`` repositories."""
         start = f"{self.prefix}-".lower()
         found = {}
-        for repo in self.client.paginate(f"/orgs/{self.org}/repos?type=all&per_page=100"):
+        for repo in self.client.paginate(f"/orgs/{self.org}/repos?type=all&per_page=100", max_pages=300):
             name = str(repo.get("name", ""))
             if name.lower().startswith(start) and len(name) > len(start):
                 found[name[len(start):].lower()] = str(repo.get("full_name") or f"{self.org}/{name}")
