@@ -7,8 +7,10 @@ then each notebook's blob): no clone, and the token never goes into a URL. Noteb
 ``OUT/<github user>/<path>``; ``OUT/collect.json`` records each student's repository, commit and files, so
 that a rerun fetches only repositories whose commit changed and the feedback poster knows where to write.
 
-Commit dates come from the student's git client: a student can backdate a commit. A strict deadline is
-a collection run *at* the deadline (the staff workflow's schedule); the manifest records when it ran.
+Commit dates come from the student's git client: a student can backdate a commit. So a collection made
+after the deadline is authoritative: a rerun for the same deadline keeps the commit it found (or its
+finding that there was none) and names any commit that has appeared since, dated before the deadline but
+pushed after it. Collect soon after the deadline (the staff workflow's schedule does).
 """
 
 from __future__ import annotations
@@ -160,7 +162,9 @@ class Collector:
                                                              message="not a GitHub login; skipped"))
                 continue
             old = previous.students.get(user) if previous else None
-            student = self._collect_one(user, repos.get(user.lower()), old, identifier)
+            # a collection made after this very deadline is authoritative: what appears later was pushed late
+            settled = previous is not None and previous.deadline == self.deadline and previous.collected_at > self.deadline
+            student = self._collect_one(user, repos.get(user.lower()), old, identifier, settled)
             result.students[user] = self._report(student)
         (self.out_dir / MANIFEST).write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
         return result
@@ -170,7 +174,8 @@ class Collector:
             self.progress(student)
         return student
 
-    def _collect_one(self, user: str, repository: str | None, old: Student | None, identifier: str) -> Student:
+    def _collect_one(self, user: str, repository: str | None, old: Student | None, identifier: str,
+                     settled: bool = False) -> Student:
         student = Student(user, FAILED, repository or "", roster_identifier=identifier)
         folder = self.out_dir / user
         if repository is None:
@@ -192,9 +197,22 @@ class Collector:
             return student
         student.commit = str(commits[0]["sha"])
         student.commit_date = str(((commits[0].get("commit") or {}).get("committer") or {}).get("date", ""))
+        late = ""
+        if settled and old is not None and old.status in (NO_COMMIT, NO_REPOSITORY):
+            student.status = NO_COMMIT
+            student.message = (f"{student.commit[:12]} (dated {student.commit_date}) appeared after a collection made "
+                               "after the deadline found none: pushed late with a backdated date; not taken")
+            student.commit = student.commit_date = ""
+            shutil.rmtree(folder, ignore_errors=True)
+            return student
+        if settled and old is not None and old.commit and old.commit != student.commit:
+            # dated before the deadline but absent when it had passed: a backdated commit, pushed late
+            late = (f"kept {old.commit[:12]}, collected after the deadline; {student.commit[:12]} (dated "
+                    f"{student.commit_date}) appeared since: pushed late with a backdated date")
+            student.commit, student.commit_date = old.commit, old.commit_date
         if (old is not None and old.commit == student.commit and old.status in (COLLECTED, UNCHANGED)
                 and all((folder / name).is_file() for name in old.notebooks)):
-            student.status, student.notebooks = UNCHANGED, list(old.notebooks)
+            student.status, student.notebooks, student.message = UNCHANGED, list(old.notebooks), late
             return student
         try:
             tree = self.client.get(f"/repos/{repository}/git/trees/{student.commit}?recursive=1") or {}
@@ -220,7 +238,7 @@ class Collector:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
         student.notebooks = sorted(r.as_posix() for r in files)
-        student.message = "; ".join(f"skipped {s}" for s in skipped)
+        student.message = "; ".join([late] * bool(late) + [f"skipped {s}" for s in skipped])
         student.status = COLLECTED if files else NO_NOTEBOOK
         if not files:
             student.message = student.message or f"no file matching {self.pattern} at {student.commit[:12]}"

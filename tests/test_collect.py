@@ -173,3 +173,32 @@ def test_the_token_comes_from_the_environment_or_gh(tmp_path, monkeypatch):
     assert token_from_environment({}) == "gh-token"
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     assert token_from_environment({}) == ""
+
+
+def test_a_backdated_commit_pushed_after_the_deadline_is_not_taken(github, tmp_path):
+    """The attack: after the deadline, push a commit whose date says it was made before.
+
+    GitHub's ``commits?until=`` believes the date (the control below); a collection already made after the
+    deadline is what counts, so the rerun keeps what it found then.
+    """
+    out = tmp_path / "submissions"
+    first = collect(_client(github), "course", "lab1", DEADLINE, out)  # collected_at is now, after the deadline
+    assert first.collected_at > DEADLINE
+    alice = tmp_path / "git" / "alice"
+    forged = commit_files(alice, {"lab.ipynb": '{"v": "alice-forged"}'}, "2026-11-30T12:00:00Z")
+    dave = tmp_path / "git" / "dave"
+    dave_forged = commit_files(dave, {"lab.ipynb": '{"v": "dave-forged"}'}, "2026-11-30T12:00:00Z")
+    client = _client(github)
+    # the control: the API answers the forged commits as the last ones before the deadline
+    assert client.get(f"/repos/course/lab1-Alice/commits?until={DEADLINE}&per_page=1")[0]["sha"] == forged
+    assert client.get(f"/repos/course/lab1-dave/commits?until={DEADLINE}&per_page=1")[0]["sha"] == dave_forged
+    again = collect(client, "course", "lab1", DEADLINE, out)
+    assert again.students["Alice"].commit == first.students["Alice"].commit != forged
+    assert "backdated" in again.students["Alice"].message
+    assert json.loads((out / "Alice" / "lab.ipynb").read_text()) == {"v": "alice-1"}
+    assert again.students["dave"].status == NO_COMMIT and "backdated" in again.students["dave"].message
+    assert not (out / "dave").exists()
+    # for a deadline still to come nothing is settled: the forged commit is simply the latest one
+    early = tmp_path / "early"
+    Collector(client, "course", "lab1", "2027-01-01T00:00:00Z", early).collect()
+    assert read_manifest(early).students["Alice"].commit == forged
