@@ -162,6 +162,20 @@ def python_dirs() -> list[Path]:
     return [d for d in unique if not any(other != d and other in d.parents for other in unique)]
 
 
+def masked_dirs() -> list[Path]:
+    """Directories inside the bound Python environment that the kernel must not see: the installed grader.
+
+    The kernel never imports the grader (its kernel-side code arrives as text), and an installed grader
+    may carry course files (an older wheel held the whole private course as ``grader/_course``).
+    """
+    import site
+    import sysconfig
+
+    places = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+    places.update(getattr(site, "getsitepackages", lambda: [])())
+    return sorted({Path(place) / "grader" for place in places if (Path(place) / "grader").is_dir()})
+
+
 # Runs first inside the sandbox: lower the limits, become the unprivileged user, then exec the kernel.
 _LAUNCHER = """\
 import os, resource, sys
@@ -262,6 +276,10 @@ class Sandbox:
         args = [binary, *_namespace_args(), *_system_binds()]
         for directory in python_dirs():
             args += [*_parents(directory), "--ro-bind", str(directory), str(directory)]
+        empty = self.root / "empty"
+        empty.mkdir(mode=0o555, exist_ok=True)
+        for directory in masked_dirs():
+            args += ["--ro-bind", str(empty), str(directory)]
         args += ["--proc", "/proc", "--dev", "/dev", *_parents(self.root), "--perms", "0755", "--dir", str(self.root)]
         for directory in (self.scratch, self.ipc, self.exchange):
             args += ["--bind", str(directory), str(directory)]
