@@ -171,10 +171,10 @@ def test_staff_workflow_collects_grades_in_the_sandbox_and_posts_feedback(staff_
     assert triggers["schedule"] == [{"cron": "14 23 1 12 *"}]  # 15 minutes after 2026-12-01T22:59Z
     assert workflow["permissions"] == {}
     job = workflow["jobs"]["graded-run"]
-    assert job["permissions"] == {"contents": "read"} and job["environment"] == "grading"
+    assert job["permissions"] == {"contents": "read", "actions": "read"} and job["environment"] == "grading"
     steps = _steps(job)
     assert "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0" in steps
-    order = [steps.index(s) for s in ("grader collect --org course --prefix lab1", "grader batch submissions",
+    order = [steps.index(s) for s in ("gh run download", "grader collect --org course --prefix lab1", "grader batch submissions",
                                       "--post-feedback", "actions/upload-artifact@")]
     assert order == sorted(order)
     upload = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
@@ -213,3 +213,4 @@ def test_no_starter_carries_a_hidden_file(lab_id, tmp_path):
         assert not [p for p in files if p.read_bytes() in hidden], f"{lab_id}/{framework} starter carries hidden data"
         public = {p.name for p in lab.public_dir.glob("*")} if lab.public_dir.is_dir() else set()
         assert public <= {p.name for p in files}
+
