@@ -20,8 +20,24 @@ def _fail(message: str, code: int) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="rnn-course-grader")
-def main() -> None:
+@click.option("--private", "private_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="The private course (hidden data, reference notebooks, wrong solutions, the grader's numerics): "
+                   "a checkout of the course repository. Default: $GRADER_PRIVATE, else the checkout this runs "
+                   "from; a public install has none and runs the public checks only.")
+@click.option("--public", "public_only", is_flag=True,
+              help="Grade as a student's install does (public checks and previews only), even where the private "
+                   "course is at hand.")
+def main(private_dir: Path | None, public_only: bool) -> None:
     """Grade recurrent-neural-network lab notebooks (Keras or PyTorch) in a fresh kernel."""
+    from grader.paths import is_private_course
+
+    named = private_dir or (Path(os.environ["GRADER_PRIVATE"]) if os.environ.get("GRADER_PRIVATE") else None)
+    if named is not None:
+        if not is_private_course(named):
+            _fail(f"{named}: not a private course (no reference/ or grader/numerics/ there)", EXIT_INPUT)
+        os.environ["GRADER_PRIVATE"] = str(named.resolve())
+    if public_only:
+        os.environ["GRADER_PUBLIC_ONLY"] = "1"
 
 
 @main.command()
@@ -227,6 +243,27 @@ def release(lab: str | None, check_only: bool) -> None:
         sys.exit(EXIT_FAILED)
     if check_only:
         click.echo("student notebooks are up to date")
+
+
+@main.command()
+@click.argument("lab", required=False)
+def record(lab: str | None) -> None:
+    """Record the expectations public installs judge LAB's checks with (default: every lab).
+
+    Runs each reference notebook once, plans every check on public data with a fixed seed and writes the
+    calls and the expected values into assignments/LAB/recorded/. Needs the private course.
+    """
+    from grader.course import lab_ids, load_lab
+    from grader.record import record_lab
+
+    try:
+        for lab_id in [lab] if lab else lab_ids():
+            for path in record_lab(load_lab(lab_id), progress=lambda message: click.echo(f"  {message}", err=True)):
+                click.echo(f"wrote {path}")
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except GraderError as exc:
+        _fail(str(exc), EXIT_INTERNAL)
 
 
 @main.command()

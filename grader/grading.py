@@ -9,6 +9,7 @@ import time
 import traceback
 import zlib
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,16 +18,20 @@ import numpy as np
 
 from grader import frameworks, sandbox
 from grader.checks import registry
-from grader.checks.base import CheckContext
+from grader.checks.base import CheckContext, CheckKind, Plan
 from grader.course import load_lab
 from grader.errors import GraderError, InputError, KernelError, ProbeError
 from grader.execute import KernelSession
 from grader.notebook import code_cells, identify, mismatch_warnings, read_notebook
+from grader.paths import private_root
 from grader.probing import probe
-from grader.report import ERROR, FAILED, PASSED, CellEvent, CheckResult, Report
+from grader.public_checks import PENDING, PublicChecks
+from grader.recorded import NotRecorded
+from grader.report import ERROR, FAILED, PASSED, SKIPPED, CellEvent, CheckResult, Report
 from grader.spec import CheckSpec, Lab
 
 KERNEL_SEED = 1234
+PRIVATE, PUBLIC = "private", "public"
 Progress = Callable[[str], None]
 
 
@@ -51,6 +56,9 @@ class Grading:
         self.cleanup_problems: list[str] = []
         self.session: KernelSession | None = None
         self.executed: nbformat.NotebookNode | None = None
+        # with the private course the checks are planned afresh; without it they come from their recordings
+        self.course = PRIVATE if private_root() is not None else PUBLIC
+        self._public: PublicChecks | None = None
 
     # -- running the notebook --------------------------------------------------------------------
     def _prepare_workdir(self, nb: nbformat.NotebookNode, name: str) -> None:
@@ -103,24 +111,42 @@ class Grading:
                 if only is None or check.id in only]
 
     def judge_check(self, check: CheckSpec) -> CheckResult:
+        """Judge one check: planned afresh with the private course, from its recording without it."""
+        if self.course == PUBLIC:
+            if self._public is None:
+                self._public = PublicChecks(self.lab, self.framework.name)
+            return self._public.judge(self, check)
+        ctx = self.context(check, self.seed, self.lab.hidden_dir)
+        return self.run_check(check, ctx, lambda kind: kind.plan(check.params, ctx))
+
+    def context(self, check: CheckSpec, seed: int, hidden_dir: Path) -> CheckContext:
+        """What a check may know: the flavour, randomness of its own (seed and check id), the lab's data."""
+        return CheckContext(
+            framework=self.framework.name,
+            rng=np.random.default_rng([seed, zlib.crc32(check.id.encode())]),
+            hidden_dir=hidden_dir,
+            lab_id=self.lab.id,
+        )
+
+    def run_check(self, check: CheckSpec, ctx: CheckContext, make_plan: Callable[[CheckKind], Plan],
+                  judging: Callable[[], AbstractContextManager[object]] = nullcontext) -> CheckResult:
+        """Plan, call the student's code in the kernel, judge (inside ``judging``); never raises."""
         assert self.session is not None
         self.progress(f"check {check.id}")
         started = time.monotonic()
         kind = registry.get(check.kind)
-        ctx = CheckContext(
-            framework=self.framework.name,
-            rng=np.random.default_rng([self.seed, zlib.crc32(check.id.encode())]),
-            hidden_dir=self.lab.hidden_dir,
-            lab_id=self.lab.id,
-        )
         result = CheckResult(check.id, check.title, 0.0, check.points, FAILED, visibility=check.visibility)
         try:
-            plan = kind.plan(check.params, ctx)
+            plan = make_plan(kind)
             modules = ["harness", self.framework.adapter, *kind.kernel_modules]
             results = probe(self.session, plan.calls, modules, self.lab.limits.probe_timeout)
-            verdict = kind.judge(check.params, ctx, plan, results)
+            with judging():
+                verdict = kind.judge(check.params, ctx, plan, results)
         except ProbeError as exc:
             result.status, result.message = ERROR, str(exc)
+        except NotRecorded as exc:
+            result.status = SKIPPED
+            result.message = f"not judged here ({exc}): {PENDING}"
         except Exception as exc:  # noqa: BLE001 - a bug in a check must not lose the other checks
             self.internal_errors.append(f"{check.id}: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
             result.status, result.message = ERROR, f"internal grader error in this check ({type(exc).__name__}: {exc})"
@@ -216,6 +242,10 @@ def grade(
             report.notes.append(f"the kernel was restarted {run.session.restarts} time(s)")
         report.internal_errors = run.internal_errors
         report.sandbox = run.isolation
+        report.course = run.course
+        if run.course == PUBLIC:
+            report.notes.append(f"public checks only: {report.pending_score:g} of {report.max_score:g} points await "
+                                "the graded run with the private course")
         if run.isolation == sandbox.NONE:
             report.notes.append(f"sandbox: none ({run.sandbox_reason})")
         report.notes.extend(run.box.notes)

@@ -23,6 +23,29 @@ def course_root() -> Path:
     return _PACKAGE.parent
 
 
+def private_root() -> Path | None:
+    """The private course: hidden data, reference notebooks, wrong solutions and the grader's numerics.
+
+    ``GRADER_PRIVATE`` names its folder (``--private DIR`` sets it; a checkout of the course repository is
+    one). Without it, a checkout is its own private course; a public install has none (``None``), and so
+    does any run with ``GRADER_PUBLIC_ONLY`` set (grading as a student's install would).
+    """
+    if os.environ.get("GRADER_PUBLIC_ONLY"):
+        return None
+    named = os.environ.get("GRADER_PRIVATE")
+    if named:
+        return Path(named).expanduser().resolve()
+    checkout = _PACKAGE.parent
+    if is_private_course(checkout):
+        return checkout
+    return None
+
+
+def is_private_course(folder: Path) -> bool:
+    """Whether ``folder`` holds a private course (reference notebooks and the grader's numerics)."""
+    return (folder / "reference").is_dir() and (folder / "grader" / "numerics" / "rnn.py").is_file()
+
+
 def assignments_dir() -> Path:
     return course_root() / "assignments"
 

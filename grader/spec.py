@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from grader.errors import SpecError
-from grader.paths import course_root, package_file
+from grader.paths import course_root, package_file, private_root
 
 FRAMEWORKS = ("keras", "torch")
 
@@ -54,6 +54,8 @@ class Lab:
     checks: tuple[CheckSpec, ...]
     api: tuple[str, ...] = ()
     description: str = ""
+    # hidden file name -> {"from": public file, "first" | "last": rows}: public data laid out like hidden/
+    public_standin: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def public_dir(self) -> Path:
@@ -61,7 +63,9 @@ class Lab:
 
     @property
     def hidden_dir(self) -> Path:
-        return self.root / "hidden"
+        """The lab's hidden data, in the private course (absent from a public install)."""
+        private = private_root()
+        return private / "assignments" / self.root.name / "hidden" if private else self.root / "hidden"
 
     def checks_for(self, framework: str) -> list[CheckSpec]:
         return [check for check in self.checks if framework in check.flavours]
@@ -110,7 +114,7 @@ def parse_lab(data: dict[str, Any], lab_dir: Path, known_kinds: set[str] | None 
     if problems:
         raise SpecError(path, problems)
 
-    root = course_root()
+    root = private_root() or course_root()  # reference notebooks are private
     flavours = {
         name: Flavour(name, lab_dir / entry["notebook"], root / entry["reference"])
         for name, entry in data["flavours"].items()
@@ -137,6 +141,7 @@ def parse_lab(data: dict[str, Any], lab_dir: Path, known_kinds: set[str] | None 
         checks=checks,
         api=tuple(data.get("api", ())),
         description=data.get("description", ""),
+        public_standin=dict(data.get("public_standin", {})),
     )
 
 

@@ -3,7 +3,9 @@
 For each flavour: the reference scores full marks; each wrong solution (a cell appended to the
 executed reference, judged in the same kernel) fails exactly the checks it declares; every check is
 failed by at least one wrong solution; the generated student notebook is up to date, runs without
-error and scores 0.
+error and scores 0. The public checks are proven too, as a public install judges them from their
+recordings in the same kernel: the reference passes every recorded check, and no wrong solution passes a
+check it fails.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.course import load_lab
-from grader.grading import Grading
+from grader.errors import InputError
+from grader.grading import PUBLIC, Grading
 from grader.notebook import read_notebook
-from grader.paths import course_root
+from grader.paths import private_root
 from grader.release import build_release
+from grader.report import PASSED, SKIPPED, CheckResult
 
 _EXPECT = re.compile(r"^#\s*expect-fail:\s*(?P<ids>.+)$", re.M)
 
@@ -43,7 +47,11 @@ class Validation:
 
 
 def wrong_solutions_dir() -> Path:
-    return course_root() / "tests" / "wrong_solutions"
+    private = private_root()
+    if private is None:
+        raise InputError("validating a lab needs the private course (reference notebooks, wrong solutions): "
+                         "pass --private DIR or set GRADER_PRIVATE")
+    return private / "tests" / "wrong_solutions"
 
 
 def load_wrong_solutions(lab_id: str, framework: str, root: Path | None = None) -> list[WrongSolution]:
@@ -55,6 +63,15 @@ def load_wrong_solutions(lab_id: str, framework: str, root: Path | None = None) 
         ids = frozenset(part.strip() for part in match.group("ids").split(",")) if match else frozenset()
         solutions.append(WrongSolution(path.stem, text, ids))
     return solutions
+
+
+def _public_judge(run: Grading) -> list[CheckResult]:
+    """The checks as a public install judges them (from their recordings), in the same kernel."""
+    course, run.course = run.course, PUBLIC
+    try:
+        return run.judge()
+    finally:
+        run.course = course
 
 
 def validate_lab(
@@ -79,6 +96,12 @@ def validate_lab(
             result.add(not lost, f"{framework} reference scores {sum(c.score for c in checks):g}/"
                                  f"{sum(c.max_score for c in checks):g}"
                                  + "".join(f"\n    {c.id}: {c.message}" for c in lost))
+            public = _public_judge(run)
+            wrong_public = [c for c in public if c.status not in (PASSED, SKIPPED)]
+            result.add(not wrong_public, f"{framework} reference, public checks only: "
+                       f"{sum(c.status == PASSED for c in public)} passed from their recordings, "
+                       f"{sum(c.status == SKIPPED for c in public)} await the private run"
+                       + "".join(f"\n    {c.id}: {c.status}: {c.message}" for c in wrong_public))
             caught: set[str] = set()
             run.snapshot()
             for wrong in load_wrong_solutions(lab.id, framework, wrong_root):
@@ -93,6 +116,9 @@ def validate_lab(
                     f"failed: {', '.join(sorted(failed)) or 'none'})"
                 )
                 result.add(ok, f"{framework} wrong solution {wrong.name} fails {', '.join(sorted(failed)) or 'nothing'}{detail}")
+                slipped = sorted(c.id for c in _public_judge(run) if c.status == PASSED and c.id in wrong.expect_fail)
+                result.add(not slipped, f"{framework} wrong solution {wrong.name}, public checks only: passes none "
+                           "of the checks it fails" + (f" — passes {', '.join(slipped)}" if slipped else ""))
                 run.restore()
             never = sorted(check_ids - caught)
             result.add(not never, f"{framework}: every check fails on some wrong solution"

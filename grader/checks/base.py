@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -9,6 +11,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from grader.probing import CallResult, Opaque
+from grader.recorded import NotRecorded
 
 
 @dataclass
@@ -109,6 +112,23 @@ def require_ok(result: CallResult, call_text: str) -> Any:
             raise Failed(result.error.message)
         raise Failed(f"{call_text} {result.error.describe()}")
     return result.value
+
+
+def optional(default: Callable[[], Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """For diagnoses and plot data: what a public install cannot compute from the recorded expectations
+    (:class:`NotRecorded`) is left out (``default()``) instead of stopping the check."""
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except NotRecorded:
+                return default()
+
+        return wrapper
+
+    return decorate
 
 
 def run_judge(judge_body: Any, details: dict[str, Any] | None = None) -> Verdict:

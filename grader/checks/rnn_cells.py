@@ -14,6 +14,7 @@ from grader.checks.base import (
     Verdict,
     compare,
     matches,
+    optional,
     require_ok,
     run_judge,
 )
@@ -82,21 +83,20 @@ class CellStep(CheckKind):
         try:
             compare(c_new, value[1], f"{text}: c_t", atol)
         except Failed as failure:
-            hint = ""
-            no_memory = rnn.lstm_step(x, h, np.zeros_like(c), p)[1]
-            if matches(no_memory, value[1], atol):
-                hint = " — c_t ignores c_prev: the forget gate must multiply the previous cell state (f ⊙ c_prev)"
-            raise Failed(f"{failure}{hint}") from None
+            raise Failed(f"{failure}{CellStep._lstm_hint(value, x, h, c, p, atol)}") from None
         compare(h_new, value[0], f"{text}: h_t", atol)
 
     @staticmethod
+    @optional(str)
+    def _lstm_hint(value: Any, x: np.ndarray, h: np.ndarray, c: np.ndarray, p: dict, atol: float) -> str:
+        if matches(rnn.lstm_step(x, h, np.zeros_like(c), p)[1], value[1], atol):
+            return " — c_t ignores c_prev: the forget gate must multiply the previous cell state (f ⊙ c_prev)"
+        return ""
+
+    @staticmethod
+    @optional(str)
     def _diagnose(cell: str, value: Any, x: np.ndarray, h: np.ndarray, p: dict, atol: float) -> str:
-        if cell != "gru":
-            return ""
-        u = rnn.sigmoid(x @ p["W_ux"].T + h @ p["W_uh"].T + p["b_u"])
-        r = rnn.sigmoid(x @ p["W_rx"].T + h @ p["W_rh"].T + p["b_r"])
-        candidate = np.tanh(x @ p["W_hx"].T + (r * h) @ p["W_hh"].T + p["b_h"])
-        if matches((1 - u) * h + u * candidate, value, atol):
+        if cell == "gru" and matches(rnn.gru_step_update_swapped(x, h, p), value, atol):
             return " — the update gate is swapped: the lecture keeps u ⊙ h_prev and mixes in (1 − u) ⊙ h̃"
         return ""
 
@@ -170,6 +170,7 @@ class RunSequence(CheckKind):
 
 
     @staticmethod
+    @optional(bool)
     def _step_is_wrong(cell: str, call: dict[str, Any], result: CallResult | None, atol: float) -> bool:
         if result is None or not result.ok:
             return result is not None

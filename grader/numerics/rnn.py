@@ -52,6 +52,14 @@ def gru_step(x: np.ndarray, h: np.ndarray, p: dict) -> np.ndarray:
     return u * h + (1.0 - u) * candidate
 
 
+def gru_step_update_swapped(x: np.ndarray, h: np.ndarray, p: dict) -> np.ndarray:
+    """The GRU step with the update gate's roles swapped, (1 − u) ⊙ h_prev + u ⊙ h̃: a classic bug."""
+    r = sigmoid(_affine(x, h, p, "r"))
+    u = sigmoid(_affine(x, h, p, "u"))
+    candidate = np.tanh(x @ p["W_hx"].T + (r * h) @ p["W_hh"].T + p["b_h"])
+    return (1.0 - u) * h + u * candidate
+
+
 def _as64(p: dict) -> dict:
     return {key: np.asarray(value, dtype=np.float64) for key, value in p.items()}
 

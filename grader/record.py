@@ -1,0 +1,113 @@
+"""``grader record``: the recorded expectations a public install judges the public checks with.
+
+For each flavour the reference notebook runs once in a kernel. Every check is planned with a fixed seed on
+public data (the lab's public stand-in where it reads hidden data), the reference is called, and the check is
+judged with the grader's numerics recording what they return (:mod:`grader.recorded`). The recording is then
+proven: judged again from the recording alone, with the reference's answers and with the same answers nudged
+by one part in ten million, it must give the same verdict. A check that fails this (its judgement computes
+from the student's values, or its plan cannot be kept) is written down as not recordable, with the reason: a
+public install then reports it as awaiting the graded run.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.checks import registry
+from grader.errors import GraderError
+from grader.grading import Grading
+from grader.notebook import read_notebook
+from grader.probing import CallResult, probe
+from grader.public_checks import fingerprint
+from grader.recorded import NotRecorded, RecordedCheck, Table, encode, recording, replaying, write_recording
+from grader.spec import CheckSpec, Lab
+from grader.standin import has_standin, standin_hidden_dir
+
+RECORD_SEED = 20261201
+
+
+def record_lab(lab: Lab, progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Record every check of ``lab`` in every flavour; returns the files written."""
+    say = progress or (lambda message: None)
+    written: list[Path] = []
+    hidden_dir = standin_hidden_dir(lab) if has_standin(lab) else lab.hidden_dir
+    for framework, flavour in lab.flavours.items():
+        say(f"{framework}: running the reference")
+        with Grading(lab, framework, RECORD_SEED, progress) as run:
+            if run.course != "private":
+                raise GraderError("recording needs the private course (reference notebooks, numerics)")
+            events = run.execute(read_notebook(flavour.reference), flavour.reference.name)
+            if events:
+                raise GraderError(f"{flavour.reference}: cell {events[0].index + 1} {events[0].status}: "
+                                  f"{events[0].message}")
+            entries = [record_check(run, check, hidden_dir) for check in lab.checks_for(framework)]
+        for entry in entries:
+            say(f"{framework}: {entry.check_id}: " + ("recorded" if not entry.why_not else entry.why_not))
+        written += write_recording(lab.root, framework, fingerprint(lab, framework), entries)
+    return written
+
+
+def record_check(run: Grading, check: CheckSpec, hidden_dir: Path) -> RecordedCheck:
+    """Plan ``check`` on public data, call the reference, judge while recording, prove the recording."""
+    assert run.session is not None
+    kind = registry.get(check.kind)
+    not_recorded = RecordedCheck(check.id, None, {}, Table(), RECORD_SEED)
+    ctx = run.context(check, RECORD_SEED, hidden_dir)
+    try:
+        plan = kind.plan(check.params, ctx)
+        encode(plan.calls, {}), encode(plan.state, {})
+    except Exception as exc:  # noqa: BLE001 - what cannot be planned on public data awaits the private run
+        not_recorded.why_not = f"it cannot be planned on public data ({type(exc).__name__}: {exc})"
+        return not_recorded
+    results = probe(run.session, plan.calls, ["harness", run.framework.adapter, *kind.kernel_modules],
+                    run.lab.limits.probe_timeout)
+    table = Table()
+    kept = copy.deepcopy(plan)
+    with recording(table):
+        verdict = kind.judge(check.params, run.context(check, RECORD_SEED, hidden_dir), plan, results)
+    if check.visibility == "public" and not verdict.passed:
+        raise GraderError(f"{check.id}: the {run.framework.name} reference fails this check on public data: "
+                          f"{verdict.message}")
+    try:
+        encode(table.calls, {}), encode(table.constants, {})
+    except TypeError as exc:
+        not_recorded.why_not = f"its expected values cannot be recorded ({exc})"
+        return not_recorded
+    for label, answers in (("the reference's answers", results), ("answers nudged by one ulp", _nudged(results))):
+        try:
+            with replaying(table):
+                again = kind.judge(check.params, run.context(check, RECORD_SEED, hidden_dir), copy.deepcopy(kept),
+                                   answers)
+        except NotRecorded as exc:
+            not_recorded.why_not = f"judging it needs the private course ({exc})"
+            return not_recorded
+        if again.passed != verdict.passed:
+            not_recorded.why_not = f"its recording does not reproduce the verdict on {label}"
+            return not_recorded
+    return RecordedCheck(check.id, kept.calls, kept.state, table, RECORD_SEED)
+
+
+def _nudged(results: dict[str, CallResult]) -> dict[str, CallResult]:
+    return {key: CallResult(r.ok, _nudge(r.value), r.error) for key, r in results.items()}
+
+
+def _nudge(value: Any) -> Any:
+    """Floats that are not whole numbers moved by one unit in the last place (mask values, counts and exact
+    zeros kept): a correct student's values differ from the reference's by at least that much."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        fractional = value != np.round(value)
+        return np.where(fractional, np.nextafter(value, np.inf), value).astype(value.dtype)
+    if isinstance(value, float) and value != round(value):
+        return float(np.nextafter(value, np.inf))
+    if isinstance(value, tuple):
+        return tuple(_nudge(item) for item in value)
+    if isinstance(value, list):
+        return [_nudge(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _nudge(item) for key, item in value.items()}
+    return value
