@@ -1,0 +1,101 @@
+"""Throughput of ``grader batch``: the same N submissions graded with 1 and with 2 local Dask workers.
+
+The class is N PyTorch notebooks, half lab 01 and half lab 04 (the cheapest labs): each lab's reference, and
+the reference with one of its wrong solutions appended (``tests/wrong_solutions/<lab>/torch/``), in turn. Each
+run grades into a fresh output folder (nothing resumed), with the same seed. Prints the wall time of each
+run, the speed-up, and whether the two grades.csv are identical, and writes
+``benchmarks/results/batch_throughput.md``.
+
+    python benchmarks/batch_throughput.py [--n 20] [--jobs 1 2] [--seed 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+LABS = ("01-rnn-cells", "04-gradient-clipping")
+
+
+def build_class(folder: Path, n: int) -> list[Path]:
+    """N submissions, alternating lab 01 and lab 04, each in its own student folder."""
+    made = []
+    wrong = {lab: sorted((ROOT / "tests" / "wrong_solutions" / lab / "torch").glob("*.py")) for lab in LABS}
+    for i in range(n):
+        lab = LABS[i % 2]
+        nb = nbformat.read(ROOT / "reference" / "torch" / f"{lab}.ipynb", as_version=4)
+        nb.metadata["grader"] = {"lab": lab, "framework": "torch"}
+        k = i // 2
+        if k:  # the first of each lab is the reference itself
+            solution = wrong[lab][(k - 1) % len(wrong[lab])]
+            nb.cells.append(nbformat.v4.new_code_cell(solution.read_text()))
+        path = folder / f"student{i:02d}" / f"{lab}.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+        made.append(path)
+    return made
+
+
+def run(submissions: Path, out: Path, jobs: int, seed: int) -> float:
+    from grader.batch import BatchOptions, ClassOptions, grade_class, sandbox_available
+
+    options = BatchOptions(out_dir=out, labs=LABS, seed=seed, force=True, no_sandbox=not sandbox_available()[0])
+    started = time.monotonic()
+    result = grade_class([submissions], options, ClassOptions(jobs=jobs))
+    seconds = time.monotonic() - started
+    statuses = [row.status for row in result.batch.rows]
+    print(f"jobs={jobs}: {seconds:.1f} s, {statuses.count('graded')}/{len(statuses)} graded", flush=True)
+    return seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "batch_throughput.md")
+    args = parser.parse_args()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from grader.batch import sandbox_available
+
+    with tempfile.TemporaryDirectory(prefix="batch-throughput-") as tmp:
+        base = Path(tmp)
+        build_class(base / "class", args.n)
+        times = {jobs: run(base / "class", base / f"out-{jobs}", jobs, args.seed) for jobs in args.jobs}
+        grades = {jobs: (base / f"out-{jobs}" / "grades.csv").read_text() for jobs in args.jobs}
+        scores = [line.split(",")[6] for line in grades[args.jobs[0]].splitlines()[1:]]
+    first = args.jobs[0]
+    identical = len(set(grades.values())) == 1
+    lines = [
+        "# Throughput of grader batch",
+        "",
+        f"Produced by `python benchmarks/batch_throughput.py --n {args.n} --jobs {' '.join(map(str, args.jobs))} "
+        f"--seed {args.seed}`: {args.n} PyTorch submissions, half lab 01 and half lab 04 (references and references "
+        "with a wrong solution appended), graded from scratch by an embedded Dask LocalCluster of that many workers "
+        f"(one thread each). Machine: {os.cpu_count()} CPUs, {platform.platform()}; sandbox: "
+        f"{'bubblewrap' if sandbox_available()[0] else 'none'}.",
+        "",
+        "| workers | wall time (s) | speed-up |",
+        "|---:|---:|---:|",
+        *(f"| {jobs} | {seconds:.1f} | {times[first] / seconds:.2f}× |" for jobs, seconds in times.items()),
+        "",
+        f"grades.csv identical across runs: **{'yes' if identical else 'NO'}**. Scores: {', '.join(scores)}.",
+        "",
+    ]
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text("\n".join(lines), encoding="utf-8")
+    for jobs, seconds in times.items():
+        print(f"{jobs} worker(s): {seconds:.1f} s, speed-up {times[first] / seconds:.2f}x")
+    print(f"grades identical: {identical}; wrote {args.output}")
+    return 0 if identical else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
