@@ -40,7 +40,8 @@ def check_gradescope(text, report, root):
     _validate("gradescope_results.schema.json", data, root)
     assert data["score"] == report.score
     assert [t["status"] for t in data["tests"]] == ["passed" if c.passed else "failed" for c in report.checks]
-    assert [t["visibility"] for t in data["tests"]] == ["hidden" if c.visibility == "hidden" else "visible"
+    hidden = getattr(gradescope, "HIDDEN_VISIBILITY", "hidden")  # the Gradescope format's choice for hidden checks
+    assert [t["visibility"] for t in data["tests"]] == [hidden if c.visibility == "hidden" else "visible"
                                                         for c in report.checks]
 
 
