@@ -366,10 +366,13 @@ def starter(lab: str, directory: Path, framework: str | None, grader_version: st
 @click.option("--notebook", "pattern", default="*.ipynb", show_default=True,
               help="Which files to fetch, matched against the path in the repository.")
 @click.option("--branch", help="Branch to read (default: the repository's default branch).")
+@click.option("--by", type=click.Choice(["commit-date", "push"]), default="commit-date", show_default=True,
+              help="What 'before the deadline' means: the commit's own date (which a student can backdate), or "
+                   "when GitHub recorded the push (the repository activity API).")
 @click.option("--api-url", default=lambda: os.environ.get("GITHUB_API_URL") or "https://api.github.com",
               show_default="GITHUB_API_URL or https://api.github.com", help="GitHub REST API root.")
 def collect(org: str, prefix: str, deadline: str, out_dir: Path, roster: Path | None, pattern: str,
-            branch: str | None, api_url: str) -> None:
+            branch: str | None, by: str, api_url: str) -> None:
     """Fetch every submission of a Classroom assignment, at its deadline, into a folder for `grader batch`.
 
     Uses the TA's token (GITHUB_TOKEN, GH_TOKEN or `gh auth token`). A rerun fetches only repositories whose
@@ -389,7 +392,7 @@ def collect(org: str, prefix: str, deadline: str, out_dir: Path, roster: Path | 
 
     try:
         result = collecting.collect(GitHubClient(token, api_url), org, prefix, deadline, out_dir, roster, pattern,
-                                     branch, show)
+                                    branch, show, by)
     except InputError as exc:
         _fail(str(exc), EXIT_INPUT)
     except GitHubError as exc:

@@ -7,6 +7,9 @@ then each notebook's blob): no clone, and the token never goes into a URL. Noteb
 ``OUT/<github user>/<path>``; ``OUT/collect.json`` records each student's repository, commit and files, so
 that a rerun fetches only repositories whose commit changed and the feedback poster knows where to write.
 
+With ``by="push"`` (``--by push``) the graded commit is instead where the branch stood at the deadline by
+GitHub's own record of pushes (``GET /repos/{o}/{r}/activity``), which no student can backdate.
+
 Commit dates come from the student's git client: a student can backdate a commit. So a collection made
 after the deadline is authoritative: a rerun for the same deadline keeps the commit it found (or its
 finding that there was none) and names any commit that has appeared since, dated before the deadline but
@@ -20,6 +23,7 @@ import csv
 import json
 import re
 import shutil
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -36,6 +40,9 @@ COLLECTED, UNCHANGED, NO_REPOSITORY, NO_COMMIT, NO_NOTEBOOK, NO_ACCOUNT, FAILED 
 # GitHub logins: alphanumerics and single hyphens, at most 39 characters. Anything else never names a folder.
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+BY_COMMIT_DATE, BY_PUSH = "commit-date", "push"
+# activities that move a branch (GitHub's repository activity API)
+_MOVES = {"push", "force_push", "merge", "pr_merge", "branch_creation"}
 
 
 @dataclass
@@ -48,6 +55,7 @@ class Student:
     notebooks: list[str] = field(default_factory=list)
     message: str = ""
     roster_identifier: str = ""
+    pushed_at: str = ""  # with --by push: when the graded commit was pushed (GitHub's record, not the student's)
 
 
 @dataclass
@@ -72,6 +80,13 @@ def parse_deadline(text: str) -> str:
     if moment.tzinfo is None:
         raise InputError(f"--deadline {text!r} has no time zone; add one (Z, +01:00, ...)")
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc(stamp: str) -> str:
+    try:
+        return parse_deadline(stamp)
+    except InputError:
+        return stamp
 
 
 def valid_login(name: str) -> bool:
@@ -126,10 +141,13 @@ def _notebook_paths(tree: dict[str, Any], pattern: str) -> list[dict[str, Any]]:
 class Collector:
     def __init__(self, client: GitHubClient, org: str, prefix: str, deadline: str, out_dir: Path,
                  pattern: str = "*.ipynb", branch: str | None = None,
-                 progress: Callable[[Student], None] | None = None) -> None:
+                 progress: Callable[[Student], None] | None = None, by: str = BY_COMMIT_DATE) -> None:
+        if by not in (BY_COMMIT_DATE, BY_PUSH):
+            raise InputError(f"--by {by!r}: choose {BY_COMMIT_DATE} or {BY_PUSH}")
         self.client, self.org, self.prefix, self.out_dir = client, org, prefix, out_dir
         self.deadline = parse_deadline(deadline)
-        self.pattern, self.branch, self.progress = pattern, branch, progress
+        self.pattern, self.branch, self.progress, self.by = pattern, branch, progress, by
+        self.default_branches: dict[str, str] = {}
 
     def repositories(self) -> dict[str, str]:
         """``{github user (lower case): owner/name}`` of the organisation's ``<prefix>-<user>`` repositories."""
@@ -138,8 +156,32 @@ class Collector:
         for repo in self.client.paginate(f"/orgs/{self.org}/repos?type=all&per_page=100", max_pages=300):
             name = str(repo.get("name", ""))
             if name.lower().startswith(start) and len(name) > len(start):
-                found[name[len(start):].lower()] = str(repo.get("full_name") or f"{self.org}/{name}")
+                full_name = str(repo.get("full_name") or f"{self.org}/{name}")
+                found[name[len(start):].lower()] = full_name
+                self.default_branches[full_name] = str(repo.get("default_branch") or "main")
         return found
+
+    def _last_commit(self, repository: str) -> tuple[str, str, str] | None:
+        """(sha, commit date, pushed at) of the graded commit, or None when there is none before the deadline."""
+        if self.by == BY_PUSH:
+            ref = f"refs/heads/{self.branch or self.default_branches.get(repository, 'main')}"
+            query = urllib.parse.urlencode({"ref": ref, "direction": "desc", "per_page": 100})
+            for activity in self.client.paginate(f"/repos/{repository}/activity?{query}", max_pages=20):
+                moved = activity.get("activity_type") in _MOVES and activity.get("ref") == ref
+                if moved and _utc(str(activity.get("timestamp", ""))) <= self.deadline and activity.get("after"):
+                    return str(activity["after"]), "", _utc(str(activity["timestamp"]))
+            return None
+        try:
+            query = f"until={self.deadline}&per_page=1" + (f"&sha={self.branch}" if self.branch else "")
+            commits = self.client.request("GET", f"/repos/{repository}/commits?{query}").data or []
+        except GitHubError as exc:
+            if exc.status == 409:  # GitHub's answer for an empty repository
+                return None
+            raise
+        if not commits:
+            return None
+        date = str(((commits[0].get("commit") or {}).get("committer") or {}).get("date", ""))
+        return str(commits[0]["sha"]), date, ""
 
     def collect(self, roster: list[tuple[str, str]] | None = None) -> Collection:
         previous = read_manifest(self.out_dir)
@@ -183,20 +225,16 @@ class Collector:
             shutil.rmtree(folder, ignore_errors=True)
             return student
         try:
-            query = f"until={self.deadline}&per_page=1" + (f"&sha={self.branch}" if self.branch else "")
-            commits = self.client.request("GET", f"/repos/{repository}/commits?{query}").data or []
+            last = self._last_commit(repository)
         except GitHubError as exc:
-            if exc.status == 409:  # GitHub's answer for an empty repository
-                commits = []
-            else:
-                student.message = str(exc)
-                return student
-        if not commits:
-            student.status, student.message = NO_COMMIT, f"no commit before {self.deadline}"
+            student.message = str(exc)
+            return student
+        if last is None:
+            pushed = "pushed" if self.by == BY_PUSH else "dated"
+            student.status, student.message = NO_COMMIT, f"no commit {pushed} before {self.deadline}"
             shutil.rmtree(folder, ignore_errors=True)
             return student
-        student.commit = str(commits[0]["sha"])
-        student.commit_date = str(((commits[0].get("commit") or {}).get("committer") or {}).get("date", ""))
+        student.commit, student.commit_date, student.pushed_at = last
         late = ""
         if settled and old is not None and old.status in (NO_COMMIT, NO_REPOSITORY):
             student.status = NO_COMMIT
@@ -209,7 +247,7 @@ class Collector:
             # dated before the deadline but absent when it had passed: a backdated commit, pushed late
             late = (f"kept {old.commit[:12]}, collected after the deadline; {student.commit[:12]} (dated "
                     f"{student.commit_date}) appeared since: pushed late with a backdated date")
-            student.commit, student.commit_date = old.commit, old.commit_date
+            student.commit, student.commit_date, student.pushed_at = old.commit, old.commit_date, old.pushed_at
         if (old is not None and old.commit == student.commit and old.status in (COLLECTED, UNCHANGED)
                 and all((folder / name).is_file() for name in old.notebooks)):
             student.status, student.notebooks, student.message = UNCHANGED, list(old.notebooks), late
@@ -247,7 +285,7 @@ class Collector:
 
 def collect(client: GitHubClient, org: str, prefix: str, deadline: str, out_dir: Path,
             roster: Path | None = None, pattern: str = "*.ipynb", branch: str | None = None,
-            progress: Callable[[Student], None] | None = None) -> Collection:
+            progress: Callable[[Student], None] | None = None, by: str = BY_COMMIT_DATE) -> Collection:
     """Fetch every submission into ``out_dir`` (see the module's docstring)."""
     rows = read_roster(roster) if roster is not None else None
-    return Collector(client, org, prefix, deadline, out_dir, pattern, branch, progress).collect(rows)
+    return Collector(client, org, prefix, deadline, out_dir, pattern, branch, progress, by).collect(rows)

@@ -4,6 +4,7 @@ It answers the endpoints the grader calls, shaped as GitHub's REST API answers t
 
 - ``GET /user``; ``GET /orgs/{org}/repos``; ``GET /repos/{o}/{r}``
 - ``GET /repos/{o}/{r}/commits?sha=&until=&per_page=`` (newest first, by committer date, from ``git log``)
+- ``GET /repos/{o}/{r}/activity?ref=&direction=`` (the pushes a test records with ``push``)
 - ``GET /repos/{o}/{r}/git/trees/{sha}?recursive=1`` and ``GET /repos/{o}/{r}/git/blobs/{sha}`` (base64)
 - ``GET /repos/{o}/{r}/pulls?state=&base=``; ``GET|POST /repos/{o}/{r}/issues/{n}/comments``;
   ``PATCH /repos/{o}/{r}/issues/comments/{id}``
@@ -64,6 +65,7 @@ class FakeRepo:
     path: Path
     pulls: list[dict[str, Any]] = field(default_factory=list)
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    activities: list[dict[str, Any]] = field(default_factory=list)  # oldest first, as pushes happened
 
 
 class FakeGitHub:
@@ -88,6 +90,15 @@ class FakeGitHub:
     @staticmethod
     def pull(number: int, title: str, base: str) -> dict[str, Any]:
         return {"number": number, "title": title, "state": "open", "base": {"ref": base}, "head": {"ref": "main"}}
+
+    def push(self, full_name: str, after: str, timestamp: str, ref: str = "refs/heads/main",
+             kind: str = "push") -> None:
+        """Record a push as GitHub's repository activity API reports it (GitHub's clock, not the commit's)."""
+        repo = self.repos[full_name.lower()]
+        self.next_id += 1
+        before = repo.activities[-1]["after"] if repo.activities else "0" * 40
+        repo.activities.append({"id": self.next_id, "node_id": f"A{self.next_id}", "before": before, "after": after,
+                                "ref": ref, "timestamp": timestamp, "activity_type": kind, "actor": None})
 
     def comments_on(self, full_name: str, number: int) -> list[dict[str, Any]]:
         return self.repos[full_name.lower()].comments.get(number, [])
@@ -169,6 +180,12 @@ class FakeGitHub:
         if rest == "/commits" and method == "GET":
             items, extra = self._page(self._commits(repo, query), query, path)
             return (200, extra, items) if items or query.get("until") else (409, {}, {"message": "Git Repository is empty."})
+        if rest == "/activity" and method == "GET":
+            found = [a for a in repo.activities if not query.get("ref") or a["ref"] == query["ref"]]
+            if query.get("direction", "desc") == "desc":
+                found = found[::-1]
+            items, extra = self._page(found, query, path)
+            return 200, extra, items
         match = re.fullmatch(r"/git/trees/([0-9a-f]{40})", rest)
         if match and method == "GET":
             return 200, {}, self._tree(repo, match.group(1))

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from fake_github import FakeGitHub, commit_files, make_repo
+from fake_github import FakeGitHub, commit_files, git, make_repo
 
 from grader.cli import main
 from grader.collect import (
@@ -24,6 +24,10 @@ from grader.errors import InputError
 from grader.github_api import GitHubClient
 
 DEADLINE = "2026-11-30T23:59:00Z"
+
+
+def git_head(repo):
+    return git(repo, "rev-parse", "HEAD").strip()
 
 
 @pytest.fixture()
@@ -202,3 +206,28 @@ def test_a_backdated_commit_pushed_after_the_deadline_is_not_taken(github, tmp_p
     early = tmp_path / "early"
     Collector(client, "course", "lab1", "2027-01-01T00:00:00Z", early).collect()
     assert read_manifest(early).students["Alice"].commit == forged
+
+
+def test_by_push_takes_where_the_branch_stood_at_the_deadline(github, tmp_path):
+    """GitHub's record of pushes cannot be backdated: a forged commit pushed late is not taken, even at first."""
+    alice = tmp_path / "git" / "alice"
+    honest = git_head(alice)
+    github.push("course/lab1-Alice", honest, "2026-11-29T10:00:05Z")
+    forged = commit_files(alice, {"lab.ipynb": '{"v": "alice-forged"}'}, "2026-11-30T12:00:00Z")
+    github.push("course/lab1-Alice", forged, "2026-12-01T09:30:00Z")  # pushed after the deadline
+    bob = github.bob_early
+    github.push("course/lab1-bob", bob, "2026-11-28T10:00:00Z")
+    github.push("course/lab1-bob", git_head(tmp_path / "git" / "bob"), "2026-11-30T23:58:59Z", kind="force_push")
+    out = tmp_path / "submissions"
+    # the control: by commit date, the forged commit is the last one before the deadline
+    by_date = collect(_client(github), "course", "lab1", DEADLINE, tmp_path / "by-date")
+    assert by_date.students["Alice"].commit == forged
+    result = collect(_client(github), "course", "lab1", DEADLINE, out, by="push")
+    assert result.students["Alice"].commit == honest and result.students["Alice"].pushed_at == "2026-11-29T10:00:05Z"
+    assert json.loads((out / "Alice" / "lab.ipynb").read_text()) == {"v": "alice-1"}
+    # bob's late-dated commit was force-pushed a second before the deadline: by push, it counts
+    assert result.students["bob"].commit == git_head(tmp_path / "git" / "bob")
+    assert json.loads((out / "bob" / "lab.ipynb").read_text()) == {"v": "bob-late"}
+    assert result.students["dave"].status == NO_COMMIT and "pushed" in result.students["dave"].message
+    activity = [r["path"] for r in github.requests if "/activity" in r["path"]]
+    assert activity and all("ref=refs%2Fheads%2Fmain" in p for p in activity)
