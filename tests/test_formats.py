@@ -284,6 +284,14 @@ def test_messages_are_cut_with_an_ellipsis():
     assert shorten("abcdef", 4) == "abc…" and shorten("abc", 4) == "abc"
     assert first_line("one\ntwo", 50) == "one …"
     assert fmt_shape("x" * 500).endswith("…") and len(fmt_shape("x" * 500)) == 120
+    from test_judges import _answer, _ctx
+
+    from grader.checks import registry
+    from grader.probing import CallError, CallResult
+
+    raised = CallResult(False, error=CallError("ValueError", "nn.GRU cannot " + "compute this " * 40))
+    verdict = _answer(registry.get("builtin_raises"), {"cell": "gru", "error": "ValueError"}, _ctx(), lambda c: raised)
+    assert verdict.passed and verdict.message.endswith("…") and len(verdict.message) < 260
 
 
 def _notebook(lab: str | None, framework: str | None, imports: str):

@@ -66,8 +66,12 @@ def fmt_shape(value: Any) -> str:
         return f"a {type(value).__name__} of {len(value)}"
     if isinstance(value, Opaque):
         return f"a {value.type_name}"
-    text = f"a {type(value).__name__} ({value!r})"
-    return text if len(text) <= 120 else text[:119] + "…"
+    return cut(f"a {type(value).__name__} ({value!r})", 120)
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` at most ``limit`` characters long, an ellipsis saying where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def as_array(value: Any, what: str) -> np.ndarray:

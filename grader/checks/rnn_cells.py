@@ -13,6 +13,7 @@ from grader.checks.base import (
     Plan,
     Verdict,
     compare,
+    cut,
     matches,
     optional,
     require_ok,
@@ -300,10 +301,10 @@ class BuiltinRaises(CheckKind):
         if result.error.missing:
             return Verdict(False, result.error.message)
         if not result.error.is_a(error_name):
-            return Verdict(False, f"{text} raised {result.error.type} ({result.error.message[:200]}); expected {error_name}")
+            return Verdict(False, f"{text} raised {result.error.type} ({cut(result.error.message, 200)}); expected {error_name}")
         if not result.error.message.strip():
             return Verdict(False, f"{text} raised {error_name} without a message; say why the layer cannot be used")
-        return Verdict(True, f"{text} raises {error_name}: {result.error.message[:200]}")
+        return Verdict(True, f"{text} raises {error_name}: {cut(result.error.message, 200)}")
 
 
 class CountParams(CheckKind):
