@@ -147,3 +147,15 @@ def test_run_autograder_grades_a_lab_01_torch_submission(autograder, root):
     assert "hidden" not in {t["visibility"] for t in data["tests"]}
     lstm = next(t for t in data["tests"] if t["name"].startswith("lstm-step"))
     assert lstm["status"] == "failed" and lstm["output"].startswith("```")
+
+
+def test_a_wheel_travels_in_the_zip_and_setup_installs_it(tmp_path):
+    wheel = tmp_path / "rnn_course_grader-0.1.0-py3-none-any.whl"
+    wheel.write_bytes(b"PK-not-really")
+    path = build_package("01-rnn-cells", tmp_path / "a.zip", PackageOptions(wheel=wheel))
+    archive = zipfile.ZipFile(path)
+    assert archive.read(wheel.name) == b"PK-not-really"
+    setup = archive.read("setup.sh").decode()
+    assert f'"/autograder/source/{wheel.name}[keras,torch]"' in setup and "rnn-course-grader[" not in setup
+    with pytest.raises(Exception, match="no such file"):
+        build_package("01-rnn-cells", tmp_path / "b.zip", PackageOptions(wheel=tmp_path / "missing.whl"))
