@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks.base import CheckContext, CheckKind, Failed, Plan, Verdict, as_array, require_ok, run_judge
+from grader.numerics import regularization
 from grader.probing import CallResult
 
 _F32 = np.float32
@@ -38,11 +39,6 @@ def _max_diff(a: np.ndarray, b: np.ndarray) -> str:
     if a.shape != b.shape:
         return f"shapes {a.shape} and {b.shape}"
     return f"largest difference {float(np.max(np.abs(a - b))) if a.size else 0.0:.3g}"
-
-
-def _penalty(weights: dict[str, np.ndarray], l1: float, l2: float) -> float:
-    return float(sum(l1 * np.abs(w.astype(np.float64)).sum() + l2 * np.square(w.astype(np.float64)).sum()
-                     for w in weights.values()))
 
 
 class PenaltyInLoss(CheckKind):
@@ -88,7 +84,7 @@ class PenaltyInLoss(CheckKind):
                         raise Failed(f"{on} has no parameter named weight_ih…: the penalty covers the input "
                                      f"weights of the recurrent layers (parameters: {sorted(named)})")
                     got = float(np.asarray(value["penalty"]))
-                    expected = _penalty(covered, l1, l2)
+                    expected = regularization.penalty(covered, l1, l2)
                     where = f"over {', '.join(sorted(covered))}"
                 else:
                     text = f"sum(model.losses) after a forward pass of model = {built}"
@@ -97,7 +93,7 @@ class PenaltyInLoss(CheckKind):
                     if not kernels:
                         raise Failed(f"{built} has no recurrent layer with an input kernel")
                     got = float(sum(value["losses"]))
-                    expected = _penalty(kernels, l1, l2)
+                    expected = regularization.penalty(kernels, l1, l2)
                     where = "over the input kernel of the recurrent layers"
                 if not np.isclose(got, expected, rtol=1e-4, atol=1e-6):
                     raise Failed(f"{text}: expected l1·Σ|W| + l2·ΣW² = {expected:.6g} {where}, got {got:.6g}. "
