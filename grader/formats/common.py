@@ -48,7 +48,7 @@ def shown_message(check: CheckResult) -> str:
     if check.visibility == "hidden" and check.status != PASSED:
         return HIDDEN_MESSAGE
     if check.visibility == "hidden":
-        return "passed"
+        return "passed (hidden check: its details are shown to the teaching staff only)"
     return check.message or check.status
 
 
