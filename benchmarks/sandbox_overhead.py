@@ -1,0 +1,89 @@
+"""What the kernel sandbox costs: every lab's reference graded with bubblewrap and without, alternately.
+
+For each lab and flavour, ``grader.grade`` runs the reference notebook ``--repeat`` times in each mode
+(sandboxed first, then not, then sandboxed ...), and the table gives the median total seconds (kernel
+start, execution, checks, cleanup), the medians of execution and checks, and the overhead of the
+sandbox in seconds and as a share of the unsandboxed total. Measured, never asserted.
+
+    python benchmarks/sandbox_overhead.py                          # every lab, once in each mode
+    python benchmarks/sandbox_overhead.py 01-rnn-cells 04-gradient-clipping --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+from grader import sandbox
+from grader.course import lab_ids, load_lab
+from grader.grading import grade
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "benchmarks" / "results" / "sandbox_overhead.md"
+
+
+def timed(path: Path, lab: str, framework: str, use_sandbox: bool) -> dict[str, float | str]:
+    started = time.perf_counter()
+    report = grade(path, lab=lab, framework=framework, seed=0, use_sandbox=None if use_sandbox else False)
+    total = time.perf_counter() - started
+    expected = sandbox.BUBBLEWRAP if use_sandbox else sandbox.NONE
+    if report.sandbox != expected:
+        raise SystemExit(f"{lab} {framework}: asked for {expected}, ran with {report.sandbox}")
+    return {"total": total, "execution": report.execution_seconds, "checks": report.grading_seconds,
+            "score": f"{report.score:g}/{report.max_score:g}"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("labs", nargs="*", help="lab ids (default: every lab)")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args()
+    ok, reason = sandbox.available()
+    if not ok:
+        raise SystemExit(f"the sandbox cannot start here: {reason}")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    rows = []
+    for lab_id in args.labs or lab_ids():
+        lab = load_lab(lab_id)
+        for framework, flavour in lab.flavours.items():
+            runs: dict[bool, list[dict]] = {True: [], False: []}
+            for _ in range(args.repeat):
+                for mode in (True, False):
+                    runs[mode].append(timed(flavour.reference, lab_id, framework, mode))
+                    print(lab_id, framework, "sandbox" if mode else "none", f"{runs[mode][-1]['total']:.1f} s",
+                          flush=True)
+            median = {mode: {key: statistics.median(float(run[key]) for run in runs[mode])
+                             for key in ("total", "execution", "checks")} for mode in runs}
+            extra = median[True]["total"] - median[False]["total"]
+            rows.append((lab_id, framework, median, extra, runs[True][0]["score"], runs[False][0]["score"],
+                         [float(r["total"]) for r in runs[True]], [float(r["total"]) for r in runs[False]]))
+    lines = [
+        "# What the kernel sandbox costs",
+        "",
+        f"Produced by `python benchmarks/sandbox_overhead.py {' '.join(args.labs)}"
+        f"{f' --repeat {args.repeat}' if args.repeat > 1 else ''}` ({reason}; {os.cpu_count()} CPUs shared with other"
+        " work, so single runs vary by several percent). Each reference graded by `grader.grade` (kernel start,"
+        " the notebook, every check, cleanup), alternately with the sandbox and without; medians.",
+        "",
+        "| lab | flavour | sandboxed (s) | of which notebook / checks (s) | unsandboxed (s) | of which notebook / checks (s)"
+        " | overhead (s) | overhead | score (sandboxed / not) | every run, sandboxed / not (s) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for lab_id, framework, median, extra, score_on, score_off, on, off in rows:
+        share = 100 * extra / median[False]["total"]
+        lines.append(
+            f"| {lab_id} | {framework} | {median[True]['total']:.1f} | {median[True]['execution']:.1f} / "
+            f"{median[True]['checks']:.1f} | {median[False]['total']:.1f} | {median[False]['execution']:.1f} / "
+            f"{median[False]['checks']:.1f} | {extra:+.1f} | {share:+.1f}% | {score_on} / {score_off} | "
+            f"{', '.join(f'{t:.1f}' for t in on)} / {', '.join(f'{t:.1f}' for t in off)} |")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text("\n".join(lines) + "\n")
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
