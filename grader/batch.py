@@ -140,6 +140,7 @@ class Task:
     timeout: float = 1800.0
     require_sandbox: bool = False
     argv: tuple[str, ...] = CHECK_ARGV
+    expect_private: bool = False  # the client has the private course: a report of public checks only is no grade
 
 
 def task_result(outcome: str, message: str = "", **values: Any) -> dict[str, Any]:
@@ -210,6 +211,9 @@ def _run_task(task: Task) -> dict[str, Any]:
             return task_result(NOT_GRADED, f"its report was not usable: {exc}", seconds=seconds,
                                returncode=returncode)
         report["notebook"] = task.filename
+        if task.expect_private and report.get("course") == "public":
+            return task_result(NOT_GRADED, f"worker {_host()} has no private course: only the public checks ran "
+                                           "(give it GRADER_PRIVATE)", seconds=seconds, returncode=returncode)
         markdown = _read_bounded(out / "report.md", MAX_REPORT_BYTES)
         executed = _read_bounded(out / "executed.ipynb", MAX_EXECUTED_BYTES, binary=True)
         return task_result(GRADED, seconds=seconds, returncode=returncode, report=report,
@@ -349,6 +353,13 @@ def validate_report(report: Any, lab_id: str) -> dict[str, Any]:
     return report
 
 
+def private_course() -> bool:
+    """Whether this run has the private course (a graded run) or only the public one (feedback)."""
+    from grader.paths import private_root
+
+    return private_root() is not None
+
+
 def sandbox_available() -> tuple[bool, str]:
     """Whether the kernel sandbox can start here (``grader.sandbox.available``), with the reason if not."""
     try:
@@ -475,6 +486,7 @@ def plan(submissions: Sequence[Submission], options: BatchOptions) -> tuple[list
     specs = check_labs(labs, options.framework)
     check_options = [*(["--framework", options.framework] if options.framework else []),
                      "--seed", str(options.seed), *options.extra_check_options]
+    private = private_course()
     planned: list[Planned] = []
     for submission, data, meta_lab in zip(submissions, datas, meta_labs, strict=True):
         if data is None:
@@ -501,7 +513,7 @@ def plan(submissions: Sequence[Submission], options: BatchOptions) -> tuple[list
             item.row = load_state(options.out_dir, submission, key)
         if item.row is None:
             item.task = Task(submission.name, submission.path.name, data, lab, tuple(check_options),
-                             options.timeout, not options.no_sandbox, options.argv)
+                             options.timeout, private and not options.no_sandbox, options.argv, private)
         planned.append(item)
     return planned, labs
 
@@ -711,8 +723,8 @@ def grade_class(paths: Sequence[Path], options: BatchOptions, how: ClassOptions,
     """Grade a class and write ``grades.csv``, ``summary.md``, ``summary.html`` (and the roster's files).
 
     Everything that can make the batch pointless (no submissions, unknown lab or flavour, unreadable roster,
-    an unknown gradebook format, no sandbox without ``no_sandbox``) is an :class:`InputError` raised before
-    any grading.
+    an unknown gradebook format, no sandbox for a run with the private course unless ``no_sandbox``) is an
+    :class:`InputError` raised before any grading.
     """
     from grader import class_summary, gradebook
 
@@ -727,7 +739,7 @@ def grade_class(paths: Sequence[Path], options: BatchOptions, how: ClassOptions,
     if options.no_sandbox:
         if "--no-sandbox" not in options.extra_check_options and check_forwards_no_sandbox():
             options.extra_check_options = (*options.extra_check_options, "--no-sandbox")
-    elif how.scheduler is None:
+    elif how.scheduler is None and private_course():
         ok, reason = sandbox_available()
         if not ok:
             raise InputError(f"no sandbox can start here ({reason}); student code would run unconfined next to "

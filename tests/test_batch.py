@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -267,6 +269,17 @@ def test_a_class_without_a_sandbox_is_refused_unless_no_sandbox(tmp_path, monkey
     options.no_sandbox = True
     result = grade_class([tmp_path / "class"], options, ClassOptions(sequential=True))
     assert result.exit_code == 0 and result.batch.rows[0].score == 22.0
+    # a feedback run with the public course only has nothing private to protect: no refusal
+    monkeypatch.setenv("GRADER_PUBLIC_ONLY", "1")
+    options.no_sandbox, options.force = False, True
+    assert grade_class([tmp_path / "class"], options, ClassOptions(sequential=True)).exit_code == 0
+
+
+def test_a_public_only_report_is_no_grade_in_a_graded_run(tmp_path):
+    path = notebook(tmp_path / "a.ipynb")
+    public = REPORT + "report['course'] = 'public'\n" + WRITE
+    rows = _grade(tmp_path, [path], public)
+    assert rows[0].status == NOT_GRADED and "no private course" in rows[0].message
 
 
 def test_a_worker_without_a_sandbox_grades_nothing():
@@ -350,3 +363,36 @@ def test_cli_batch_unusable_input_exits_2_with_one_line_before_grading(tmp_path)
     result = runner.invoke(main, ["batch", str(tmp_path / "class"), "--out", str(tmp_path / "o"), "--sequential",
                                   "--no-sandbox", "--roster", str(bad_roster)])
     assert result.exit_code == 2 and "not a GitHub Classroom roster" in result.output
+
+
+def test_a_batch_killed_midway_and_rerun_grades_only_the_rest(tmp_path):
+    """The batch process itself is killed while it grades the second submission; the rerun finishes the rest."""
+    import subprocess
+    import sys
+
+    for i in range(3):
+        notebook(tmp_path / "class" / f"s{i}.ipynb", "fail: rnn-step" if i == 2 else "")
+    log = tmp_path / "graded.txt"
+    logging = f"open({str(log)!r}, 'a').write(notebook.stem + '\\n')\n"
+    slow = REPORT + logging + "import time\nif notebook.stem == 's1': time.sleep(120)\n" + WRITE
+    driver = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from batchfakes import fake\n"
+        "from pathlib import Path\n"
+        "from grader.batch import BatchOptions, SequentialEngine, find_submissions, grade_batch\n"
+        f"options = BatchOptions(out_dir=Path({str(tmp_path / 'out')!r}), seed=5, no_sandbox=True, argv=fake(sys.argv[1]))\n"
+        f"grade_batch(find_submissions([{str(tmp_path / 'class')!r}]), options, SequentialEngine())\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", driver, slow], start_new_session=True)
+    state = tmp_path / "out" / batch.STATE_DIR / "s0.json"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (state.exists() and "s1" in (log.read_text() if log.exists() else "")):
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGKILL)  # the batch and the grading it was running
+    assert process.wait() == -signal.SIGKILL
+    assert log.read_text().split() == ["s0", "s1"]
+    log.unlink()
+    rows = _grade(tmp_path, [tmp_path / "class"], REPORT + logging + WRITE)
+    assert log.read_text().split() == ["s1", "s2"]
+    assert [row.resumed for row in rows] == [True, False, False] and [row.score for row in rows] == [22, 22, 20]
