@@ -2,11 +2,12 @@
 
 For each flavour the reference notebook runs once in a kernel. Every check is planned with a fixed seed on
 public data (the lab's public stand-in where it reads hidden data), the reference is called, and the check is
-judged with the grader's numerics recording what they return (:mod:`grader.recorded`). The recording is then
-proven: judged again from the recording alone, with the reference's answers and with the same answers nudged
-by one part in ten million, it must give the same verdict. A check that fails this (its judgement computes
-from the student's values, or its plan cannot be kept) is written down as not recordable, with the reason: a
-public install then reports it as awaiting the graded run.
+judged with the grader's numerics recording what they return (:mod:`grader.recorded`), then again with
+common wrong answers so that the diagnoses' expected values are recorded too. The recording is then proven:
+judged from the recording alone, the reference's answers must get the same verdict, and the same answers
+moved by one unit in the last place must still be judged without the numerics. A check that fails this (its
+judgement computes from the student's own values, or its plan cannot be kept) is written down as not
+recordable, with the reason: a public install then reports it as awaiting the graded run.
 """
 
 from __future__ import annotations
@@ -73,12 +74,22 @@ def record_check(run: Grading, check: CheckSpec, hidden_dir: Path) -> RecordedCh
     if check.visibility == "public" and not verdict.passed:
         raise GraderError(f"{check.id}: the {run.framework.name} reference fails this check on public data: "
                           f"{verdict.message}")
+    for variant in _wrong_variants(results):
+        # wrong answers walk the judgement's diagnoses, whose expected values (on the plan's inputs) are then
+        # recorded too: a public install can still say "that is clipping by value" and the like
+        try:
+            with recording(table):
+                kind.judge(check.params, run.context(check, RECORD_SEED, hidden_dir), copy.deepcopy(kept), variant)
+        except Exception:  # noqa: BLE001, S112 - a judgement that breaks on nonsense answers records nothing more
+            continue
     try:
         encode(table.calls, {}), encode(table.constants, {})
     except TypeError as exc:
         not_recorded.why_not = f"its expected values cannot be recorded ({exc})"
         return not_recorded
-    for label, answers in (("the reference's answers", results), ("answers nudged by one ulp", _nudged(results))):
+    for answers, same_verdict in ((results, True), (_nudged(results), False)):
+        # the reference's own answers must give its verdict again; answers a correct student could give (one
+        # ulp away) must still be judged from the recording alone (an exact check may then fail them)
         try:
             with replaying(table):
                 again = kind.judge(check.params, run.context(check, RECORD_SEED, hidden_dir), copy.deepcopy(kept),
@@ -86,10 +97,28 @@ def record_check(run: Grading, check: CheckSpec, hidden_dir: Path) -> RecordedCh
         except NotRecorded as exc:
             not_recorded.why_not = f"judging it needs the private course ({exc})"
             return not_recorded
-        if again.passed != verdict.passed:
-            not_recorded.why_not = f"its recording does not reproduce the verdict on {label}"
+        if same_verdict and again.passed != verdict.passed:
+            not_recorded.why_not = "its recording does not reproduce the reference's verdict"
             return not_recorded
-    return RecordedCheck(check.id, kept.calls, kept.state, table, RECORD_SEED)
+    return RecordedCheck(check.id, kept.calls, kept.state, table, RECORD_SEED, answers=results)
+
+
+def _wrong_variants(results: dict[str, CallResult]) -> list[dict[str, CallResult]]:
+    """The answers shifted by one, zeroed and negated: the shapes of common wrong answers."""
+    return [{key: CallResult(r.ok, _map_numbers(r.value, change), r.error) for key, r in results.items()}
+            for change in (lambda a: a + 1, lambda a: a * 0, lambda a: -a)]
+
+
+def _map_numbers(value: Any, change: Callable[[Any], Any]) -> Any:
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
+        return change(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return change(value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_map_numbers(item, change) for item in value)
+    if isinstance(value, dict):
+        return {key: _map_numbers(item, change) for key, item in value.items()}
+    return value
 
 
 def _nudged(results: dict[str, CallResult]) -> dict[str, CallResult]:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.probing import Frame, Raw
+from grader.probing import CallError, CallResult, Frame, Opaque, Raw
 
 FORMAT_VERSION = 1
 _CHECK_MODULES = ("grader.checks.rnn_cells", "grader.checks.windowing", "grader.checks.clipping",
@@ -48,6 +48,13 @@ def encode(tree: Any, arrays: dict[str, np.ndarray]) -> Any:
         return {"__raw__": encode(tree.array, arrays)}
     if isinstance(tree, Frame):
         return {"__frame__": [[name, encode(column, arrays)] for name, column in tree.columns.items()]}
+    if isinstance(tree, Opaque):
+        return {"__opaque__": tree.type_name}
+    if isinstance(tree, CallResult):
+        error = None if tree.error is None else {
+            "type": tree.error.type, "message": tree.error.message, "where": tree.error.where,
+            "mro": list(tree.error.mro), "missing": tree.error.missing}
+        return {"__result__": [tree.ok, encode(tree.value, arrays), error]}
     if isinstance(tree, tuple):
         return {"__tuple__": [encode(item, arrays) for item in tree]}
     if isinstance(tree, list):
@@ -70,6 +77,13 @@ def decode(tree: Any, arrays: Any) -> Any:
             return Raw(decode(tree["__raw__"], arrays))
         if "__frame__" in tree:
             return Frame({str(name): decode(column, arrays) for name, column in tree["__frame__"]})
+        if "__opaque__" in tree:
+            return Opaque(str(tree["__opaque__"]))
+        if "__result__" in tree:
+            ok, value, error = tree["__result__"]
+            return CallResult(bool(ok), decode(value, arrays), None if error is None else CallError(
+                str(error["type"]), str(error["message"]), str(error["where"]), tuple(error["mro"]),
+                bool(error["missing"])))
         if "__tuple__" in tree:
             return tuple(decode(item, arrays) for item in tree["__tuple__"])
         if "__dict__" in tree:
@@ -237,6 +251,8 @@ class RecordedCheck:
     table: Table
     seed: int
     why_not: str = ""  # set when the check could not be recorded: it then awaits the private run
+    # the reference's answers to the recorded calls, so that tests can replay the judgement without a kernel
+    answers: dict[str, CallResult] = field(default_factory=dict)
 
 
 def recording_paths(lab_root: Path, framework: str) -> tuple[Path, Path]:
@@ -255,6 +271,7 @@ def write_recording(lab_root: Path, framework: str, fingerprint: str, checks: li
             "state": encode(check.state, arrays),
             "calls_table": [[key, encode(value, arrays)] for key, value in check.table.calls.items()],
             "constants": encode(check.table.constants, arrays),
+            "answers": encode(check.answers, arrays),
         }
     json_path, npz_path = recording_paths(lab_root, framework)
     json_path.parent.mkdir(parents=True, exist_ok=True)
@@ -281,5 +298,5 @@ def read_recording(lab_root: Path, framework: str) -> tuple[str, dict[str, Recor
         table = Table({key: decode(value, arrays) for key, value in entry["calls_table"]}, constants)
         calls = decode(entry["calls"], arrays) if entry["calls"] is not None else None
         checks[check_id] = RecordedCheck(check_id, calls, decode(entry["state"], arrays), table, int(entry["seed"]),
-                                         entry.get("why_not", ""))
+                                         entry.get("why_not", ""), decode(entry.get("answers", {"__dict__": []}), arrays))
     return payload.get("fingerprint", ""), checks
