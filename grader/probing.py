@@ -257,15 +257,20 @@ def probe(session: Any, calls: list[dict[str, Any]], modules: list[str], timeout
     arrays: dict[str, np.ndarray] = {}
     request = {"calls": [encode_inputs(call, arrays) for call in calls]}
     ids = [call["id"] for call in calls]
-    exchange = getattr(session, "new_exchange", lambda: None)()
-    tmp = exchange or Path(tempfile.mkdtemp(prefix="grader-probe-"))
+    try:
+        tmp = getattr(session, "new_exchange", lambda: None)() or Path(tempfile.mkdtemp(prefix="grader-probe-"))
+    except OSError as exc:
+        raise ProbeError(f"could not make a directory for this check's values ({exc.strerror or exc})") from None
     try:
         paths = {name: tmp / file for name, file in (("request", "request.json"), ("response", "response.json"),
                                                       ("inputs", "inputs.npz"), ("outputs", "outputs.npz"))}
-        paths["request"].write_text(json.dumps(request))
-        np.savez(paths["inputs"], **arrays)
-        for path in (paths["request"], paths["inputs"]):
-            os.chmod(path, 0o644)
+        try:
+            paths["request"].write_text(json.dumps(request))
+            np.savez(paths["inputs"], **arrays)
+            for path in (paths["request"], paths["inputs"]):
+                os.chmod(path, 0o644)
+        except OSError as exc:  # e.g. the kernel filled the space it shares with the exchange directory
+            raise ProbeError(f"could not pass the inputs to the kernel ({exc.strerror or exc})") from None
         outcome = session.run_code(kernel_code(modules, paths), timeout)
         if outcome.status == "timeout":
             if not session.responsive():

@@ -213,16 +213,18 @@ class Sandbox:
         os.chmod(self.root, 0o700)
         self.uid = SANDBOX_UID if self.isolation == BUBBLEWRAP and os.geteuid() == 0 else None
         self._mounted = False
-        self.scratch = self.root / "scratch"
-        self.scratch.mkdir()
+        # everything the kernel can write lives on one size-limited tmpfs (when the grader is root)
+        self._fs = self.root / "fs"
+        self._fs.mkdir()
         if self.uid is not None:
             self._mount_scratch()
-        self.ipc = self.root / "ipc"
-        self.exchange = self.root / "exchange"
+        self.scratch, self.ipc, self.exchange = self._fs / "scratch", self._fs / "ipc", self._fs / "exchange"
         self._spec_dir = self.root / "kernelspec"
-        for path in (self.ipc, self.exchange):
-            path.mkdir()
         for path in (self.scratch, self.ipc, self.exchange):
+            path.mkdir()
+            os.chmod(path, 0o755)
+        # the exchange directory itself stays the grader's: the kernel may write only into each probe's own
+        for path in (self.scratch, self.ipc):
             self.give(path)
 
     @property
@@ -231,8 +233,8 @@ class Sandbox:
 
     def _mount_scratch(self) -> None:
         """A size-limited tmpfs as the scratch directory (root only; otherwise RLIMIT_FSIZE alone bounds it)."""
-        options = f"size={self.limits.scratch_mb}m,mode=0755,uid={self.uid},gid={self.uid},nosuid,nodev"
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "grader-scratch", str(self.scratch)],
+        options = f"size={self.limits.scratch_mb}m,mode=0755,nosuid,nodev"
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "grader-scratch", str(self._fs)],
                               capture_output=True, text=True, check=False)
         self._mounted = done.returncode == 0
         if not self._mounted:
@@ -280,7 +282,7 @@ class Sandbox:
         empty.mkdir(mode=0o555, exist_ok=True)
         for directory in masked_dirs():
             args += ["--ro-bind", str(empty), str(directory)]
-        args += ["--proc", "/proc", "--dev", "/dev", *_parents(self.root), "--perms", "0755", "--dir", str(self.root)]
+        args += ["--proc", "/proc", "--dev", "/dev", *_parents(self.scratch)]  # scratch, ipc, exchange: one parent
         for directory in (self.scratch, self.ipc, self.exchange):
             args += ["--bind", str(directory), str(directory)]
         args += ["--remount-ro", "/", "--chdir", str(self.scratch), "--clearenv"]
@@ -318,7 +320,7 @@ class Sandbox:
         """Remove everything; never raises. Returns what could not be removed (in words)."""
         problems: list[str] = []
         if self._mounted:
-            done = subprocess.run(["umount", "-l", str(self.scratch)], capture_output=True, text=True, check=False)
+            done = subprocess.run(["umount", "-l", str(self._fs)], capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 problems.append(f"could not unmount the scratch directory: {done.stderr.strip()}")
             self._mounted = False
