@@ -594,6 +594,22 @@ def save_state(out_dir: Path, row: Row, key: str) -> None:
     _atomic_write(state / f"{row.name}.json", json.dumps(data).encode("utf-8"))
 
 
+def batch_seed(out_dir: Path) -> int | None:
+    """The seed of the batch last started in ``out_dir`` (so that a rerun without --seed resumes it), or None."""
+    data = _read_bounded(out_dir / STATE_DIR / "batch.json", 4096)
+    try:
+        seed = json.loads(data.decode("utf-8"))["seed"] if data is not None else None
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return None
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+
+
+def _save_seed(out_dir: Path, seed: int) -> None:
+    state = out_dir / STATE_DIR
+    state.mkdir(parents=True, exist_ok=True)
+    _atomic_write(state / "batch.json", json.dumps({"seed": seed}).encode("utf-8"))
+
+
 def load_state(out_dir: Path, submission: Submission, key: str) -> Row | None:
     """The row a previous run recorded for this submission with this key, or None."""
     path = out_dir / STATE_DIR / f"{submission.name}.json"
@@ -649,6 +665,7 @@ def grade_batch(submissions: Sequence[Submission], options: BatchOptions, engine
     planned, labs = plan(submissions, options)
     specs = check_labs(labs, options.framework)
     options.out_dir.mkdir(parents=True, exist_ok=True)
+    _save_seed(options.out_dir, options.seed)
     rows: dict[str, Row] = {item.submission.name: item.row for item in planned if item.row is not None}
     tasks = [item.task for item in planned if item.task is not None]
     by_name = {item.submission.name: item for item in planned}

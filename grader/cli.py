@@ -145,7 +145,8 @@ def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple
 @click.option("--scheduler", metavar="ADDRESS",
               help="Grade on an existing Dask cluster (e.g. tcp://HOST:8786) instead of local workers.")
 @click.option("--sequential", is_flag=True, help="No Dask: grade one submission after the other in this process.")
-@click.option("--seed", type=int, help="Seed of the hidden inputs, the same for every submission (default: random).")
+@click.option("--seed", type=int, help="Seed of the hidden inputs, the same for every submission (default: the "
+                                     "seed of the batch OUT already holds, else random).")
 @click.option("--timeout", "submission_timeout", type=click.FloatRange(min=1), default=1800.0, show_default=True,
               help="Seconds one submission's whole grading may take before it is stopped.")
 @click.option("--force", is_flag=True, help="Regrade submissions already graded in OUT with the same notebook, "
@@ -169,10 +170,12 @@ def batch(submissions: tuple[Path, ...], out_dir: Path, labs: tuple[str, ...], f
     """
     import secrets
 
-    from grader.batch import BatchOptions, ClassOptions, grade_class
+    from grader.batch import BatchOptions, ClassOptions, batch_seed, grade_class
     from grader.progress import BatchProgress
 
-    seed = secrets.randbelow(2**31) if seed is None else seed
+    if seed is None:  # a rerun resumes the batch OUT holds, with its seed
+        seed = batch_seed(out_dir)
+        seed = secrets.randbelow(2**31) if seed is None or force else seed
     options = BatchOptions(out_dir, labs, framework, seed, submission_timeout, force, no_sandbox)
     how = ClassOptions(jobs, scheduler, sequential, roster, gradebooks, assignment)
     where = f"on {scheduler}" if scheduler else "one at a time" if sequential else f"{jobs} at a time"
@@ -183,6 +186,8 @@ def batch(submissions: tuple[Path, ...], out_dir: Path, labs: tuple[str, ...], f
         _fail(str(exc), EXIT_INPUT)
     except GraderError as exc:
         _fail(str(exc), EXIT_INTERNAL)
+    except KeyboardInterrupt:
+        _fail(f"interrupted; run the same command again to grade the rest (seed {seed})", 130)
     except Exception as exc:  # noqa: BLE001 - the batch itself broke (not a submission): exit code 3
         _fail(f"the grader failed: {type(exc).__name__}: {exc}", EXIT_INTERNAL)
     click.echo(result.summary_text, nl=False, err=True)

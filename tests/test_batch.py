@@ -396,3 +396,22 @@ def test_a_batch_killed_midway_and_rerun_grades_only_the_rest(tmp_path):
     rows = _grade(tmp_path, [tmp_path / "class"], REPORT + logging + WRITE)
     assert log.read_text().split() == ["s1", "s2"]
     assert [row.resumed for row in rows] == [True, False, False] and [row.score for row in rows] == [22, 22, 20]
+
+
+def test_a_rerun_without_seed_resumes_with_the_seed_of_the_batch_in_out(tmp_path, monkeypatch):
+    seen = []
+
+    def fake_grade_class(paths, options, how, listener):
+        seen.append(options.seed)
+        return batch.ClassResult(batch.BatchResult([], (), options.seed, 0.0, "0"), [], "")
+
+    monkeypatch.setattr(batch, "grade_class", fake_grade_class)
+    out = tmp_path / "o"
+    (out / batch.STATE_DIR).mkdir(parents=True)
+    batch._save_seed(out, 4242)
+    runner = CliRunner()
+    assert runner.invoke(main, ["batch", "subs", "--out", str(out)]).exit_code == 0
+    assert runner.invoke(main, ["batch", "subs", "--out", str(out), "--seed", "5"]).exit_code == 0
+    assert runner.invoke(main, ["batch", "subs", "--out", str(tmp_path / "fresh")]).exit_code == 0
+    assert seen[:2] == [4242, 5] and isinstance(seen[2], int)
+    assert batch.batch_seed(out) == 4242 and batch.batch_seed(tmp_path / "fresh") is None
