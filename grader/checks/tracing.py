@@ -198,7 +198,7 @@ class SequencePreparation(CheckKind):
         quizzes.loc[taken, "quiz_score"] = ctx.rng.integers(0, 21, size=int(taken.sum())) / 20.0
         features = hidden.features
         students = np.sort(features["student_id"].unique())
-        cases: list[tuple[str, Any, Any]] = [("all 1,000 hidden students", features, quizzes)]
+        cases: list[tuple[str, Any, Any]] = [(f"all {len(students):,} students", features, quizzes)]
 
         chosen = ctx.rng.choice(students, size=int(params.get("subset", 40)), replace=False)
         f_sub = features[features["student_id"].isin(chosen)]
