@@ -556,6 +556,9 @@ def row_from_result(item: Planned, result: dict[str, Any], options: BatchOptions
         row.report = {**report, "notebook": str(submission.path)}
         cells = report.get("cells", [])
         notes = [str(note) for note in report.get("notes", [])]
+        pending = sum(float(c["max_score"]) for c in report["checks"] if c.get("status") == "skipped")
+        if pending:
+            notes.append(f"{pending:g} point(s) pending: checks not run without the private course")
         row.message = "; ".join(([f"{len(cells)} cell(s) failed"] if cells else []) + notes)
     else:
         if row.status == GRADED:

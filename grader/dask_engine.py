@@ -24,7 +24,7 @@ RETRIES = 1
 class DaskEngine:
     """Submit each task to a Dask cluster and yield results as they finish."""
 
-    def __init__(self, jobs: int = 1, scheduler: str | None = None, connect_timeout: float = 30.0) -> None:
+    def __init__(self, jobs: int = 1, scheduler: str | None = None, connect_timeout: float = 15.0) -> None:
         self.jobs, self.scheduler, self.connect_timeout = max(1, jobs), scheduler, connect_timeout
         self.cluster: Any = None
         self.client: Any = None
@@ -46,8 +46,7 @@ class DaskEngine:
         # worker-saturation 1.0: a worker holds no more tasks than it has threads, so a worker's death is held
         # against the one submission it was grading, never against one merely queued there
         with dask.config.set({"distributed.scheduler.allowed-failures": RETRIES,
-                              "distributed.scheduler.worker-saturation": 1.0,
-                              "distributed.worker.daemon": False}):
+                              "distributed.scheduler.worker-saturation": 1.0}):
             self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
                                         host="127.0.0.1", dashboard_address=None, memory_limit=0,
                                         silence_logs=logging.CRITICAL)

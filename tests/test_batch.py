@@ -282,6 +282,16 @@ def test_a_public_only_report_is_no_grade_in_a_graded_run(tmp_path):
     assert rows[0].status == NOT_GRADED and "no private course" in rows[0].message
 
 
+def test_a_feedback_batch_with_the_public_course_says_which_points_are_pending(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADER_PUBLIC_ONLY", "1")
+    path = notebook(tmp_path / "a.ipynb")
+    skip = ("for c in report['checks'][:2]:\n    c.update(status='skipped', score=0.0)\n"
+            "report['score'] = sum(c['score'] for c in report['checks']); report['course'] = 'public'\n")
+    row = _grade(tmp_path, [path], REPORT + skip + WRITE)[0]
+    assert row.status == GRADED and row.score == 17.0 and row.max_score == 22.0
+    assert "5 point(s) pending" in row.message
+
+
 def test_a_worker_without_a_sandbox_grades_nothing():
     task = batch.Task("x", "x.ipynb", b"{}", "01-rnn-cells", require_sandbox=True,
                       argv=fake("raise SystemExit('must not run')"))
