@@ -1,0 +1,154 @@
+"""Seed sweeps: every check of every lab and flavour, planned and judged for 200 grader seeds.
+
+No kernel and no framework: the calls of each plan are answered by NumPy stand-in students
+(``tests/sweep_oracles.py``) through the real kernel-side harness. For every seed, ``plan()`` must not
+raise, ``judge()`` must pass a correct solution and fail a solution with one typical bug. A check that
+errors or flips on some seeds shows up here before a student meets it (as lab 02's prepare-sequences did
+under pandas 3, on about one seed in ten).
+
+Two economies keep this in the fast tier, neither of which changes what is judged:
+
+* the flavours of a check with the same kind and parameters share one ``plan()`` per seed when that plan
+  provably did not read ``ctx.framework`` (the context records it), so both would have made the same calls;
+* a plan that drew nothing from its rng makes the same calls for every seed: it is judged once.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pytest
+import sweep_oracles as oracles
+
+from grader.checks import registry
+from grader.checks.base import CheckContext, Plan
+from grader.course import lab_ids
+from grader.course import load_lab as _load_lab
+from grader.spec import CheckSpec, Lab
+
+# seeds as `grader check` draws them (below 2**31), plus the small ones and the seed of the pandas 3 report
+SEEDS = (0, 1, 2, 1841647661, *(int(s) for s in np.random.default_rng(20261201).integers(0, 2**31, size=196)))
+load_lab = cache(_load_lab)
+CASES = [(lab_id, framework, check.id) for lab_id in lab_ids() for framework in load_lab(lab_id).flavours
+         for check in load_lab(lab_id).checks_for(framework)]
+
+
+@dataclass
+class RecordingContext(CheckContext):
+    """A :class:`CheckContext` that notes whether ``plan()`` read the flavour."""
+
+    framework_read: bool = False
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "framework":
+            object.__setattr__(self, "framework_read", True)
+        return object.__getattribute__(self, name)
+
+
+def _rng(check_id: str, seed: int) -> np.random.Generator:
+    """The rng ``Grading.judge_check`` gives this check for this seed."""
+    return np.random.default_rng([seed, zlib.crc32(check_id.encode())])
+
+
+def _check(lab: Lab, framework: str, check_id: str) -> CheckSpec:
+    return next(c for c in lab.checks_for(framework) if c.id == check_id)
+
+
+def _same_check(lab_id: str, framework: str, check_id: str) -> tuple[str, ...]:
+    """The flavours whose ``check_id`` has the same kind and parameters as in ``framework``."""
+    lab = load_lab(lab_id)
+
+    def key(fw: str) -> str:
+        check = _check(lab, fw, check_id)
+        return json.dumps([check.kind, check.params], sort_keys=True, default=str)
+
+    return tuple(fw for fw in lab.flavours if any(c.id == check_id for c in lab.checks_for(fw))
+                 and key(fw) == key(framework))
+
+
+@cache
+def sweep(lab_id: str, check_id: str, frameworks: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Plan and judge ``check_id`` for every seed in each of ``frameworks``; the problems found, by flavour."""
+    lab = load_lab(lab_id)
+    problems: dict[str, list[str]] = {fw: [] for fw in frameworks}
+    judged_without_rng: set[str] = set()
+    for seed in SEEDS:
+        shared: tuple[Plan, dict] | None = None
+        for framework in frameworks:
+            check = _check(lab, framework, check_id)
+            kind = registry.get(check.kind)
+            if shared is None:
+                ctx = RecordingContext(framework, _rng(check.id, seed), lab.hidden_dir, lab.id)
+                untouched = ctx.rng.bit_generator.state
+                try:
+                    plan = kind.plan(check.params, ctx)
+                except Exception as exc:  # noqa: BLE001 - the sweep reports every seed that breaks
+                    problems[framework].append(f"seed {seed}: plan() raised {type(exc).__name__}: {exc}")
+                    continue
+                after_plan = ctx.rng.bit_generator.state
+                if not ctx.framework_read and not any(isinstance(v, CheckContext) for v in plan.state.values()):
+                    shared = (plan, after_plan)
+            else:
+                plan, after_plan = shared
+            if after_plan == untouched:
+                # the plan drew nothing from its rng: the same calls as for every other seed, judged once
+                if framework in judged_without_rng:
+                    continue
+                judged_without_rng.add(framework)
+            problems[framework].extend(_judge(lab, framework, check, plan, after_plan, seed))
+    return {fw: tuple(found) for fw, found in problems.items()}
+
+
+def _judge(lab: Lab, framework: str, check: CheckSpec, plan: Plan, after_plan: dict, seed: int) -> list[str]:
+    kind = registry.get(check.kind)
+    kernel = oracles.kernel(framework)
+    bug, wrong = oracles.wrong_student(lab.id, framework, check.id, check.params, seed)
+    found = []
+    for who, namespace, should_pass in (("correct solution", oracles.student(lab.id, framework, seed), True),
+                                        (f"wrong solution ({bug})", wrong, False)):
+        rng = np.random.default_rng()
+        rng.bit_generator.state = after_plan  # judge() sees the rng as plan() left it
+        ctx = CheckContext(framework, rng, lab.hidden_dir, lab.id)
+        try:
+            verdict = kind.judge(check.params, ctx, plan, kernel.answer(plan.calls, namespace))
+        except Exception as exc:  # noqa: BLE001
+            found.append(f"seed {seed}: judge() raised {type(exc).__name__} on the {who}: {exc}")
+            continue
+        if verdict.passed != should_pass:
+            found.append(f"seed {seed}: the {who} {'failed' if should_pass else 'passed'}: {verdict.message}")
+    return found
+
+
+def test_the_sweep_covers_every_check_of_every_lab_and_flavour():
+    assert len(set(SEEDS)) == len(SEEDS) >= 200
+    assert {lab for lab, _, _ in CASES} == {"01-rnn-cells", "02-tracing-vs-passfail", "03-windowing-forecast",
+                                             "04-gradient-clipping", "05-improving-rnns"}
+    for lab_id in lab_ids():
+        lab = load_lab(lab_id)
+        for framework in lab.flavours:
+            assert {c for lab_, fw, c in CASES if (lab_, fw) == (lab_id, framework)} == \
+                {check.id for check in lab.checks_for(framework)}
+
+
+def test_a_plan_that_reads_the_flavour_is_not_shared():
+    """The recording context sees the flavour read (lab 05's probes carry it), and not where it is not."""
+    lab = load_lab("05-improving-rnns")
+    for check_id, reads in (("dropout-training-only", True), ("predict-beats-naive", False)):
+        check = _check(lab, "torch", check_id)
+        ctx = RecordingContext("torch", _rng(check_id, 0), lab.hidden_dir, lab.id)
+        registry.get(check.kind).plan(check.params, ctx)
+        assert ctx.framework_read is reads
+    assert _same_check("01-rnn-cells", "torch", "to-builtin-gru") == ("torch",)  # another kind in each flavour
+    assert _same_check("01-rnn-cells", "torch", "rnn-step") == ("keras", "torch")
+
+
+@pytest.mark.parametrize(("lab_id", "framework", "check_id"), CASES, ids=["/".join(case) for case in CASES])
+def test_plan_and_judge_hold_on_every_seed(lab_id: str, framework: str, check_id: str):
+    problems = sweep(lab_id, check_id, _same_check(lab_id, framework, check_id))[framework]
+    assert not problems, (f"{lab_id} {framework} {check_id}: {len(problems)} problem(s) over {len(SEEDS)} seeds:\n"
+                          + "\n".join(problems[:25]))
