@@ -25,7 +25,7 @@ class BatchProgress:
     def __init__(self, stream: IO[str] | None = None, plain: bool | None = None) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.plain = (not _isatty(self.stream)) if plain is None else plain
-        self.total = self.done = self.failed = self.running_now = self.resumed = 0
+        self.total = self.done = self.failed = self.running_now = self.free = 0
         self.started = time.monotonic()
         self._bar: Any = None
         self._task: Any = None
@@ -56,7 +56,7 @@ class BatchProgress:
 
     def finished(self, row: Row) -> None:
         self.done += 1
-        self.resumed += row.resumed
+        self.free += row.resumed or row.seconds == 0  # cost nothing here: no part of the ETA
         self.failed += row.status != GRADED
         if self._bar is not None:
             self._bar.update(self._task, completed=self.done, failed=self.failed)
@@ -82,7 +82,7 @@ class BatchProgress:
 
     @property
     def eta(self) -> str:
-        graded_here = self.done - self.resumed
+        graded_here = self.done - self.free
         left = self.total - self.done
         if left == 0:
             return "0:00"
