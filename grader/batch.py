@@ -236,24 +236,28 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: a session of its own; on Linux, SIGKILL when the starting thread dies."""
-    os.setsid()
-    if sys.platform.startswith("linux"):
-        import ctypes
+# Started in the child instead of a ``preexec_fn`` (unsafe in a threaded Dask worker): on Linux the grading
+# process gets SIGKILL when the worker thread that started it dies, then becomes ``grader check``.
+_EXEC_DYING_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None).prctl(1, signal.SIGKILL)\n"  # PR_SET_PDEATHSIG
+    "os.getppid() == int(sys.argv[1]) or os._exit(137)\n"  # the parent died before prctl took effect
+    "os.execvp(sys.argv[2], sys.argv[2:])\n"
+)
 
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
+
+def _dying_with_parent(argv: list[str]) -> list[str]:
+    if not sys.platform.startswith("linux"):
+        return argv
+    return [sys.executable, "-c", _EXEC_DYING_WITH_PARENT, str(os.getpid()), *argv]
 
 
 def _run_with_deadline(argv: list[str], work: Path, timeout: float) -> tuple[int | None, float, str, bool]:
     """Run ``argv``; on timeout kill it, its process group and every descendant. Returns (rc, s, stderr, timed out)."""
     started = time.monotonic()
     with open(work / "stderr.txt", "w+b") as errors:
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
-                                   cwd=work, preexec_fn=_die_with_parent)  # noqa: PLW1509
+        process = subprocess.Popen(_dying_with_parent(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=errors, cwd=work, start_new_session=True)
         # the family is remembered while it runs: a kernel in a session of its own is orphaned (and no longer
         # listed as a descendant) the moment the grading process dies, and must go too
         family: dict[int, Any] = {}
