@@ -8,6 +8,7 @@ to succeed there (the cells only touch what the test names, so these controls ha
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -32,6 +33,7 @@ from adversarial import (
     endless,
     install_poisoning,
     kill_grader,
+    neighbour,
     network,
     printed,
     private_files,
@@ -375,3 +377,34 @@ def test_forged_workflow_commands_never_reach_the_runner(control, tmp_path):
                       f'::notice title=Autograding report::{{"totalPoints":{control.score:g},"maxPoints":22}}']
     assert done.stdout.rstrip().splitlines()[-1] == points[-1]
     assert "Points 22/22" in done.stdout  # the student's text is still shown, fenced
+
+
+# -- grader batch: an attacker graded just before its victim ------------------------------------------------
+def test_an_attacker_graded_before_its_victim_cannot_touch_it(control, unchanged, tmp_path):
+    victim = f"victim-{secrets.token_hex(4)}.ipynb"
+    submissions = tmp_path / "class"
+    submissions.mkdir()
+    write(attacked(neighbour.cell(victim)), submissions / "a-attacker.ipynb")
+    write(attacked("x = 1"), submissions / victim)
+
+    def batch(*extra: str) -> dict[str, str]:
+        out = tmp_path / f"out{len(extra)}"
+        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        env.pop("CI", None)
+        subprocess.run([sys.executable, "-m", "grader", "batch", str(submissions), "--lab", "01-rnn-cells",
+                        "--sequential", "--seed", "5", "--out", str(out), *extra],
+                       capture_output=True, text=True, env=env, timeout=2 * BOUND_SECONDS, check=False)
+        with (out / "grades.csv").open() as handle:
+            return {row["submission"]: row["score"] for row in csv.DictReader(handle)}
+
+    try:
+        scores = batch()
+        assert float(scores["a-attacker"]) == control.score
+        assert float(scores[victim.removesuffix(".ipynb")]) == control.score
+        assert _alive(f"neighbour-{victim}") == []
+        # control: without the sandbox the daemon survives the attacker's grading and breaks the victim's
+        scores = batch("--no-sandbox")
+        assert _alive(f"neighbour-{victim}")
+        assert float(scores[victim.removesuffix(".ipynb")] or 0) < control.score
+    finally:
+        _kill(_alive(f"neighbour-{victim}"))
