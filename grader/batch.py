@@ -65,7 +65,7 @@ def find_submissions(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> lis
 
     A notebook found in a folder is named by its path relative to that folder (``alice/lab.ipynb`` becomes
     ``alice__lab``), so that students' identically named files do not collide. Nothing below ``exclude``
-    (the batch's output folder) is ever taken as a submission.
+    (the batch's output folder), or below any folder an earlier batch wrote into, is ever taken as a submission.
     """
     excluded = [Path(p).resolve() for p in exclude]
 
@@ -76,6 +76,8 @@ def find_submissions(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> lis
     found: list[tuple[Path, str, str]] = []
     for path in map(Path, paths):
         if path.is_dir():
+            # any folder a batch wrote into (it holds the resume record) is output, not submissions
+            excluded += [state.parent.resolve() for state in path.rglob(STATE_DIR) if state.is_dir()]
             notebooks = sorted(p for p in path.rglob("*.ipynb")
                                if ".ipynb_checkpoints" not in p.parts and not skipped(p))
             for p in notebooks:

@@ -61,6 +61,8 @@ def test_the_output_folder_is_never_searched(tmp_path):
     assert [s.name for s in found] == ["alice__lab"]
     control = find_submissions([tmp_path / "class"])
     assert len(control) == 2  # without the exclusion the executed notebook would be a new student
+    (tmp_path / "class" / "grading" / batch.STATE_DIR).mkdir()  # an earlier batch's output, whatever --out is now
+    assert [s.name for s in find_submissions([tmp_path / "class"])] == ["alice__lab"]
 
 
 def test_nothing_to_grade_is_an_input_error(tmp_path):
