@@ -252,7 +252,9 @@ padding:0 1rem;color:#222;line-height:1.4}
 h1{font-size:1.6rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem;width:100%}
 th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f4f4f4}
+td{overflow-wrap:anywhere}.t{overflow-x:auto}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;overflow-wrap:normal}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:1rem;align-items:start}
 .charts img{width:100%;height:auto}
 .bad{color:#b00020}.ok{color:#1b7a36}
@@ -295,6 +297,7 @@ def render_html(summary: ClassSummary) -> str:
         body += [f"<tr><td>{esc(row.name)}</td><td>{esc(row.lab)}</td><td class=n>{row.seconds:.1f}</td></tr>"
                  for row in slow]
         body.append("</table>")
+    page = "".join(body).replace("<table>", "<div class=t><table>").replace("</table>", "</table></div>")
     return ("<!doctype html><html lang=en><head><meta charset=utf-8>"
             '<meta name=viewport content="width=device-width, initial-scale=1">'
-            f"<title>Class summary</title><style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n")
+            f"<title>Class summary</title><style>{_CSS}</style></head><body>{page}</body></html>\n")
