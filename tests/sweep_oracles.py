@@ -36,7 +36,6 @@ import numpy as np
 
 from grader.checks.tracing import MASK_VALUE, hidden_inputs, hidden_labels
 from grader.kernel_side import source
-from grader.numerics import clipping as num_clip
 from grader.numerics import rnn as num_rnn
 from grader.numerics import windowing as num_win
 from grader.probing import CallResult, _decode_result, encode_inputs
@@ -304,8 +303,50 @@ def build(framework: str, rng: np.random.Generator, n_features: int, layers: lis
 
 # == probes that need a framework, in NumPy ==================================================================
 
+def _rnn32(params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """The states of the lab 04 RNN in float32, as the frameworks compute them: (batch, T, n)."""
+    h = np.zeros((x.shape[0], params["weight_hh"].shape[0]), F32)
+    states = []
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ params["weight_ih"].T + params["bias_ih"] + h @ params["weight_hh"].T + params["bias_hh"])
+        states.append(h)
+    return np.stack(states, axis=1)
+
+
+def _backward32(params: dict[str, np.ndarray], x: np.ndarray, d_out: np.ndarray,
+                many_to_many: bool) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Backpropagation through time in float32 (written apart from the grader's float64 numerics)."""
+    states = _rnn32(params, x)
+    d_states = np.zeros_like(states)
+    if many_to_many:
+        d_states += d_out @ params["weight_out"]
+        grads = {"weight_out": np.einsum("bto,btn->on", d_out, states), "bias_out": d_out.sum(axis=(0, 1))}
+    else:
+        d_states[:, -1] += d_out @ params["weight_out"]
+        grads = {"weight_out": d_out.T @ states[:, -1], "bias_out": d_out.sum(axis=0)}
+    for key in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        grads[key] = np.zeros_like(params[key])
+    d_x = np.zeros_like(x)
+    carry = np.zeros_like(states[:, 0])
+    for t in reversed(range(x.shape[1])):
+        d_pre = (d_states[:, t] + carry) * (1 - states[:, t] ** 2)
+        grads["weight_ih"] += d_pre.T @ x[:, t]
+        if t:
+            grads["weight_hh"] += d_pre.T @ states[:, t - 1]
+        grads["bias_ih"] += d_pre.sum(axis=0)
+        grads["bias_hh"] += d_pre.sum(axis=0)
+        d_x[:, t] = d_pre @ params["weight_ih"]
+        carry = d_pre @ params["weight_hh"]
+    return {key: value.astype(F32) for key, value in grads.items()}, d_x.astype(F32)
+
+
+def _outputs32(params: dict[str, np.ndarray], x: np.ndarray, many_to_many: bool) -> np.ndarray:
+    states = _rnn32(params, x)
+    return (states if many_to_many else states[:, -1]) @ params["weight_out"].T + params["bias_out"]
+
+
 class RNNRegressorStandIn:
-    """The lab 04 probe's model (vanilla RNN + linear head, PyTorch parameter names) with a NumPy autograd."""
+    """The lab 04 probe's model (vanilla RNN + linear head, PyTorch parameter names) with a float32 autograd."""
 
     def __init__(self, params: dict[str, Any], many_to_many: bool) -> None:
         self.params = {key: np.array(value, dtype=F32) for key, value in params.items()}
@@ -313,27 +354,30 @@ class RNNRegressorStandIn:
         self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
 
     def __call__(self, x: np.ndarray) -> dict[str, Any]:
-        out = num_clip.rnn_outputs(self.params, x, self.many_to_many).astype(F32)
-        return {"model": self, "x": np.asarray(x, F32), "value": out}
+        x = np.asarray(x, F32)
+        return {"model": self, "x": x, "value": _outputs32(self.params, x, self.many_to_many)}
 
     def parameters(self) -> RNNRegressorStandIn:
         return self
 
     def input_gradient(self, x: np.ndarray) -> np.ndarray:
-        """∂(Σ outputs)/∂x, as autograd gives it (float32)."""
-        out = num_clip.rnn_outputs(self.params, x, self.many_to_many)
-        return num_clip.rnn_backward(self.params, x, np.ones_like(out), self.many_to_many)[1].astype(F32)
+        """∂(Σ outputs)/∂x, as autograd gives it."""
+        x = np.asarray(x, F32)
+        out = _outputs32(self.params, x, self.many_to_many)
+        return _backward32(self.params, x, np.ones_like(out), self.many_to_many)[1]
 
 
 class LossStandIn:
     def __init__(self, output: dict[str, Any], y: np.ndarray) -> None:
         self.model, self.x, self.y = output["model"], output["x"], np.asarray(y, F32)
-        self.value = F32(np.mean((output["value"] - self.y.reshape(output["value"].shape)) ** 2))
+        self.value = np.mean(np.square(output["value"] - self.y.reshape(output["value"].shape)))
 
     def backward(self) -> None:
-        _, grads = num_clip.mse_loss_and_grads(self.model.params, self.x, self.y)
+        out = _outputs32(self.model.params, self.x, False)
+        diff = out - self.y.reshape(out.shape)
+        grads, _ = _backward32(self.model.params, self.x, F32(2.0) * diff / F32(diff.size), False)
         for key, grad in grads.items():
-            self.model.grads[key] = (self.model.grads[key] + grad.astype(F32)).astype(F32)
+            self.model.grads[key] = self.model.grads[key] + grad
 
     def item(self) -> float:
         return float(self.value)
@@ -374,16 +418,40 @@ class KerasSGDStandIn:
     def __init__(self, learning_rate: float, global_clipnorm: float | None = None, clipnorm: float | None = None) -> None:
         self.learning_rate, self.global_clipnorm, self.clipnorm = F32(learning_rate), global_clipnorm, clipnorm
 
+    def clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
+        if self.global_clipnorm is not None:
+            norm, limit = F32(np.sqrt(sum(np.sum(np.square(g)) for g in grads))), F32(self.global_clipnorm)
+            grads = [g * limit / max(norm, limit) for g in grads]
+        if self.clipnorm is not None:
+            limit = F32(self.clipnorm)
+            grads = [g * limit / max(F32(np.sqrt(np.sum(np.square(g)))), limit) for g in grads]
+        return grads
+
     def apply_gradients(self, pairs: Any) -> None:
         pairs = list(pairs)
-        grads = [np.asarray(g, F32) for g, _ in pairs]
-        if self.global_clipnorm is not None:
-            norm = F32(np.sqrt(sum(np.sum(np.square(g)) for g in grads)))
-            grads = [g * F32(self.global_clipnorm) / max(norm, F32(self.global_clipnorm)) for g in grads]
-        if self.clipnorm is not None:
-            grads = [g * F32(self.clipnorm) / max(F32(np.sqrt(np.sum(np.square(g)))), F32(self.clipnorm)) for g in grads]
-        for grad, (_, variable) in zip(grads, pairs, strict=True):
+        for grad, (_, variable) in zip(self.clip([np.asarray(g, F32) for g, _ in pairs]), pairs, strict=True):
             variable.value = (variable.value - self.learning_rate * grad).astype(F32)
+
+
+class KerasAdamStandIn(KerasSGDStandIn):
+    """``keras.optimizers.Adam`` (Keras 3's update rule) with the same clipping."""
+
+    def __init__(self, learning_rate: float, global_clipnorm: float | None = None, clipnorm: float | None = None) -> None:
+        super().__init__(learning_rate, global_clipnorm, clipnorm)
+        self.moments: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.iterations = 0
+
+    def apply_gradients(self, pairs: Any) -> None:
+        pairs = list(pairs)
+        self.iterations += 1
+        b1, b2, eps = F32(0.9), F32(0.999), F32(1e-7)
+        alpha = self.learning_rate * np.sqrt(1 - b2 ** self.iterations) / (1 - b1 ** self.iterations)
+        for index, (grad, (_, variable)) in enumerate(zip(self.clip([np.asarray(g, F32) for g, _ in pairs]), pairs,
+                                                          strict=True)):
+            m, v = self.moments.get(index, (np.zeros_like(grad), np.zeros_like(grad)))
+            m, v = m + (grad - m) * (1 - b1), v + (np.square(grad) - v) * (1 - b2)
+            self.moments[index] = (m, v)
+            variable.value = (variable.value - alpha * m / (np.sqrt(v) + eps)).astype(F32)
 
 
 def _function(ns: Namespace, name: str) -> Callable[..., Any]:
@@ -916,7 +984,7 @@ def _wrong01(check_id: str, framework: str) -> tuple[str, Callable[[Namespace], 
                 return {"rnn": 1, "lstm": 4, "gru": 3}[cell] * (n * m + n * n + n) + k * n + k
             return count
         return "one bias vector per gate block", _replace("count_params", one_bias)
-    raise KeyError(check_id)
+    raise KeyError(f"no wrong solution for check {check_id!r}: add one to tests/sweep_oracles.py")
 
 
 def _returns_gru(ns: Namespace) -> Callable:
@@ -963,7 +1031,7 @@ def _wrong02(check_id: str, framework: str, params: dict) -> tuple[str, Callable
     if check_id == "passfail-balanced-accuracy":
         return "probabilities halved: every student predicted to fail", _replace(
             "predict_passfail", lambda ns: lambda x: predict_passfail_good(x) * F32(0.5))
-    raise KeyError(check_id)
+    raise KeyError(f"no wrong solution for check {check_id!r}: add one to tests/sweep_oracles.py")
 
 
 def _wrong03(check_id: str, framework: str, params: dict) -> tuple[str, Callable[[Namespace], None]]:
@@ -1006,7 +1074,7 @@ def _wrong03(check_id: str, framework: str, params: dict) -> tuple[str, Callable
         return _factory_bug("03", framework, params["function"], bool(params.get("batch_independent")))
     if check_id == "predict-beats-naive":
         return "the naive forecast", _replace("predict", lambda ns: lambda X: X[:, -1, 0])
-    raise KeyError(check_id)
+    raise KeyError(f"no wrong solution for check {check_id!r}: add one to tests/sweep_oracles.py")
 
 
 def _wrong04(check_id: str, framework: str) -> tuple[str, Callable[[Namespace], None]]:
@@ -1051,7 +1119,7 @@ def _wrong04(check_id: str, framework: str) -> tuple[str, Callable[[Namespace], 
     if check_id == "input-gradient-norms":
         return "time order reversed", _replace(
             "input_gradient_norms", lambda ns: lambda model, x: np.sqrt(np.sum(np.square(model.input_gradient(x)), axis=(0, 2)))[::-1])
-    raise KeyError(check_id)
+    raise KeyError(f"no wrong solution for check {check_id!r}: add one to tests/sweep_oracles.py")
 
 
 def _wrong05(check_id: str, framework: str, params: dict) -> tuple[str, Callable[[Namespace], None]]:
@@ -1096,7 +1164,52 @@ def _wrong05(check_id: str, framework: str, params: dict) -> tuple[str, Callable
         return "not stateful", _replace("build_stateful_gru", stateless)
     if check_id == "predict-beats-naive":
         return "the naive forecast", _replace("predict", lambda ns: lambda X: X[:, -1, 0])
-    raise KeyError(check_id)
+    raise KeyError(f"no wrong solution for check {check_id!r}: add one to tests/sweep_oracles.py")
+
+
+# == other correct solutions, where the contract leaves a choice =============================================
+
+def _variant(lab_id: str, framework: str, check_id: str) -> tuple[str, Callable[[Namespace], None]] | None:
+    if lab_id == "04-gradient-clipping" and check_id.startswith("make-optimizer"):
+        return "Adam instead of SGD", _replace("make_optimizer", lambda ns: lambda lr, u: KerasAdamStandIn(lr, global_clipnorm=u))
+    if lab_id == "04-gradient-clipping" and check_id == "global-norm":
+        return "a Python float", _replace("global_norm", lambda ns: (lambda right: lambda grads: float(right(grads)))(ns["global_norm"]))
+    if lab_id == "03-windowing-forecast" and check_id == "standardize":
+        def unbiased(ns: Namespace) -> Callable:
+            def standardize(train, *others):
+                flat = train.reshape(-1, train.shape[-1])
+                mean, std = flat.mean(axis=0), flat.std(axis=0, ddof=1)
+                return (*((a - mean) / std for a in (train, *others)), (mean, std))
+            return standardize
+        return "the unbiased std (ddof=1, PyTorch's default)", _replace("standardize", unbiased)
+    if lab_id == "03-windowing-forecast" and check_id == "split-chronological":
+        def rounded_up(ns: Namespace) -> Callable:
+            def split(X, y, train=0.64, val=0.16):
+                a = int(np.ceil(len(X) * train))
+                b = a + int(np.ceil(len(X) * val))
+                return (X[:a], y[:a]), (X[a:b], y[a:b]), (X[b:], y[b:])
+            return split
+        return "sizes rounded up", _replace("split_chronological", rounded_up)
+    if lab_id == "03-windowing-forecast" and check_id.startswith("make-windows"):
+        def column(ns: Namespace) -> Callable:
+            return lambda *args, **kwargs: (lambda X, y: (X, y[:, None]))(*make_windows_loop(*args, **kwargs))
+        return "y of shape (n, 1)", _replace("make_windows", column)
+    if lab_id == "01-rnn-cells" and check_id == "count-params":
+        return "a NumPy integer", _replace("count_params", lambda ns: (lambda right: lambda *a: np.int64(right(*a)))(ns["count_params"]))
+    if lab_id == "02-tracing-vs-passfail" and check_id == "masked-loss":
+        return "a tensor of shape (1,)", _replace("masked_loss", lambda ns: (lambda right: lambda t, p: np.reshape(right(t, p), (1,)))(ns["masked_loss"]))
+    return None
+
+
+def variants(lab_id: str, framework: str, check_id: str, seed: int = 0) -> list[tuple[str, Namespace]]:
+    """Other correct solutions of ``check_id`` (another optimizer, ddof, rounding, return type) that must pass too."""
+    found = _variant(lab_id, framework, check_id)
+    if found is None:
+        return []
+    said, patch = found
+    ns = student(lab_id, framework, seed)
+    patch(ns)
+    return [(said, ns)]
 
 
 def wrong_student(lab_id: str, framework: str, check_id: str, params: dict, seed: int = 0) -> tuple[str, Namespace]:
@@ -1110,7 +1223,9 @@ def wrong_student(lab_id: str, framework: str, check_id: str, params: dict, seed
         said, patch = _wrong03(check_id, framework, params)
     elif lab_id == "04-gradient-clipping":
         said, patch = _wrong04(check_id, framework)
-    else:
+    elif lab_id == "05-improving-rnns":
         said, patch = _wrong05(check_id, framework, params)
+    else:
+        raise KeyError(f"no stand-in students for lab {lab_id}: add them to tests/sweep_oracles.py")
     patch(ns)
     return said, ns

@@ -2,7 +2,8 @@
 
 No kernel and no framework: the calls of each plan are answered by NumPy stand-in students
 (``tests/sweep_oracles.py``) through the real kernel-side harness. For every seed, ``plan()`` must not
-raise, ``judge()`` must pass a correct solution and fail a solution with one typical bug. A check that
+raise, ``judge()`` must pass a correct solution (and, where the contract leaves a choice, another correct
+one) and fail a solution with one typical bug. A check that
 errors or flips on some seeds shows up here before a student meets it (as lab 02's prepare-sequences did
 under pandas 3, on about one seed in ten).
 
@@ -109,8 +110,10 @@ def _judge(lab: Lab, framework: str, check: CheckSpec, plan: Plan, after_plan: d
     kernel = oracles.kernel(framework)
     bug, wrong = oracles.wrong_student(lab.id, framework, check.id, check.params, seed)
     found = []
-    for who, namespace, should_pass in (("correct solution", oracles.student(lab.id, framework, seed), True),
-                                        (f"wrong solution ({bug})", wrong, False)):
+    students = [("correct solution", oracles.student(lab.id, framework, seed), True),
+                *((f"correct solution ({how})", ns, True) for how, ns in oracles.variants(lab.id, framework, check.id, seed)),
+                (f"wrong solution ({bug})", wrong, False)]
+    for who, namespace, should_pass in students:
         rng = np.random.default_rng()
         rng.bit_generator.state = after_plan  # judge() sees the rng as plan() left it
         ctx = CheckContext(framework, rng, lab.hidden_dir, lab.id)
@@ -133,6 +136,8 @@ def test_the_sweep_covers_every_check_of_every_lab_and_flavour():
         for framework in lab.flavours:
             assert {c for lab_, fw, c in CASES if (lab_, fw) == (lab_id, framework)} == \
                 {check.id for check in lab.checks_for(framework)}
+    assert [how for how, _ in oracles.variants("04-gradient-clipping", "keras", "make-optimizer-clips")] == \
+        ["Adam instead of SGD"]
 
 
 def test_a_plan_that_reads_the_flavour_is_not_shared():
