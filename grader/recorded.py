@@ -224,9 +224,20 @@ def recording(table: Table) -> Iterator[None]:
             setattr(module, attr, value)
 
 
+def _clear_caches() -> None:
+    """Forget what the check modules' cached helpers computed: with the numerics at hand, a replay would
+    otherwise be answered from a cache a public install does not have."""
+    for module_name in _CHECK_MODULES:
+        module = sys.modules.get(module_name)
+        for value in vars(module).values() if module is not None else ():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+
+
 @contextlib.contextmanager
 def replaying(table: Table) -> Iterator[None]:
     """Within the block, the check modules' numerics answer from ``table`` only (as in a public install)."""
+    _clear_caches()
     swapped = []
     for module, attr, name in list(_numerics_names()):
         swapped.append((module, attr, getattr(module, attr)))

@@ -88,7 +88,7 @@ def test_prepare_sequences_passes_and_names_the_frame_statistics_bug(ctx):
     own = {c["id"]: _prepared(c, plan.state, "own") for c in plan.calls}
     verdict = kind.judge({}, ctx, plan, own)
     assert not verdict.passed and "minimum and maximum of the frame" in verdict.message
-    assert "prepare_sequences(features, quizzes) on all 1,000 hidden students" in verdict.message
+    assert "prepare_sequences(features, quizzes) on all 1,000 students" in verdict.message
 
 
 def test_prepare_sequences_masked_week_and_shapes(ctx):

@@ -23,6 +23,7 @@ from grader.checks.base import (
     Verdict,
     as_array,
     fmt_shape,
+    optional,
     require_ok,
     run_judge,
 )
@@ -433,6 +434,7 @@ def _public_call(function: str, hidden_dir: Path) -> list[dict[str, Any]]:
     return [{"id": "public", "probe": "call", "function": function, "args": [x]}]
 
 
+@optional(dict)
 def _public_predictions(result: CallResult | None, hidden_dir: Path) -> dict[str, Any]:
     """Plot data: the tracing predictions on the public students against their quiz scores, if they came back."""
     if result is None or not result.ok:
