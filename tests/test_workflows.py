@@ -214,3 +214,21 @@ def test_no_starter_carries_a_hidden_file(lab_id, tmp_path):
         public = {p.name for p in lab.public_dir.glob("*")} if lab.public_dir.is_dir() else set()
         assert public <= {p.name for p in files}
 
+
+@pytest.mark.slow
+def test_the_students_grade_step_runs_on_a_public_install(starter_repo, root, tmp_path, monkeypatch):
+    """The workflow's own command line, on the lab 01 sample, as a student's install runs it (no private course)."""
+    work = tmp_path / "repo"
+    shutil.copytree(starter_repo, work)
+    shutil.copy(root / "tests" / "submissions" / "01-rnn-cells-torch-sample.ipynb", work / "01-rnn-cells-torch.ipynb")
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("GRADER_PUBLIC_ONLY", "1")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = CliRunner().invoke(main, _grade_command(work / ".github" / "workflows" / "classroom.yml"))
+    assert result.exit_code == 0, result.output
+    assert (work / "grading" / "report.md").is_file() and (work / "grading" / "classroom.txt").is_file()
+    assert "::notice title=Autograding complete::Points " in result.output
+    assert (work / "grading" / "01-rnn-cells-torch-executed.ipynb").is_file() and summary.read_text()
