@@ -7,6 +7,7 @@ sandbox in seconds and as a share of the unsandboxed total. Measured, never asse
 
     python benchmarks/sandbox_overhead.py                          # every lab, once in each mode
     python benchmarks/sandbox_overhead.py 01-rnn-cells 04-gradient-clipping --repeat 3
+    python benchmarks/sandbox_overhead.py 02-tracing-vs-passfail --framework torch
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("labs", nargs="*", help="lab ids (default: every lab)")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--framework", choices=["keras", "torch"], help="only this flavour (default: both)")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args()
     ok, reason = sandbox.available()
@@ -50,6 +52,8 @@ def main() -> None:
     for lab_id in args.labs or lab_ids():
         lab = load_lab(lab_id)
         for framework, flavour in lab.flavours.items():
+            if args.framework and framework != args.framework:
+                continue
             runs: dict[bool, list[dict]] = {True: [], False: []}
             for _ in range(args.repeat):
                 for mode in (True, False):
@@ -65,7 +69,7 @@ def main() -> None:
         "# What the kernel sandbox costs",
         "",
         f"Produced by `python benchmarks/sandbox_overhead.py {' '.join(args.labs)}"
-        f"{f' --repeat {args.repeat}' if args.repeat > 1 else ''}` ({reason}; {os.cpu_count()} CPUs shared with other"
+        f"{f' --repeat {args.repeat}' if args.repeat > 1 else ''}{f' --framework {args.framework}' if args.framework else ''}` ({reason}; {os.cpu_count()} CPUs shared with other"
         " work, so single runs vary by several percent). Each reference graded by `grader.grade` (kernel start,"
         " the notebook, every check, cleanup), alternately with the sandbox and without; medians.",
         "",

@@ -315,7 +315,7 @@ def test_check_in_github_actions_prints_student_text_fenced_and_its_points_last(
 
 
 # -- the CLI: refusal under CI, --no-sandbox -------------------------------------------------------------
-def test_check_under_ci_refuses_without_a_sandbox_unless_told(monkeypatch, tmp_path):
+def test_check_under_ci_with_the_private_course_refuses_without_a_sandbox_unless_told(monkeypatch, tmp_path):
     seen = {}
 
     def fake_grade(*args, **kwargs):
@@ -333,6 +333,12 @@ def test_check_under_ci_refuses_without_a_sandbox_unless_told(monkeypatch, tmp_p
     assert len(result.stderr.strip().splitlines()) == 1 and "--no-sandbox" in result.stderr
     result = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--no-sandbox", "--exit-zero"])
     assert result.exit_code == 0 and seen["use_sandbox"] is False
+    # a student's own CI has only the public course: feedback without a sandbox, said so
+    seen.clear()
+    monkeypatch.setenv("GRADER_PUBLIC_ONLY", "1")
+    result = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--exit-zero"])
+    assert result.exit_code == 0 and seen["use_sandbox"] is None and "sandbox: none" in result.stderr
+    monkeypatch.delenv("GRADER_PUBLIC_ONLY")
     monkeypatch.delenv("CI")
     seen.clear()
     result = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--exit-zero"])
