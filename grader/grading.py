@@ -249,6 +249,10 @@ def grade(
         if run.isolation == sandbox.NONE:
             report.notes.append(f"sandbox: none ({run.sandbox_reason})")
         report.notes.extend(run.box.notes)
+        if run.session is not None and run.session.budget.dropped:
+            budget = run.session.budget
+            report.notes.append(f"the output of {len(budget.dropped)} cell(s) was cut: at most {budget.per_cell} bytes "
+                                f"per cell and {budget.total} per notebook are kept")
         if run.session is not None and run.session.expired:
             report.notes.append(f"the grading ran past its overall deadline of {total_timeout:.0f} s and was stopped")
     # written only now that the kernel and every process it started are dead

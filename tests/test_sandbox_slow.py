@@ -311,11 +311,14 @@ def test_file_size_and_scratch_size_are_limited(control, unchanged):
     assert "WRITTEN_MB 48" in bare.text
 
 
-def test_a_flood_of_output_is_capped(control, unchanged):
-    outcome = grade_nb(attacked(resources.output_flood(24)))
-    assert outcome.score == control.score
-    size = len(nbformat.writes(outcome.executed))
-    assert size < 4 * 1024 * 1024 and "were not kept" in outcome.text
+def test_a_flood_of_output_is_capped(control, unchanged, tmp_path):
+    from grader.grading import grade
+
+    nb = write(attacked(resources.output_flood(24)), tmp_path / "attack.ipynb")
+    executed = tmp_path / "executed.ipynb"
+    report = grade(nb, seed=5, executed_path=executed)
+    assert report.score == control.score and any("was cut" in note for note in report.notes)
+    assert executed.stat().st_size < 4 * 1024 * 1024 and "were not kept" in executed.read_text()
 
 
 def test_an_answer_file_that_inflates_is_refused_and_the_grader_stays_small(control, unchanged, tmp_path):
