@@ -230,7 +230,7 @@ def _clear_caches() -> None:
     for module_name in _CHECK_MODULES:
         module = sys.modules.get(module_name)
         for value in vars(module).values() if module is not None else ():
-            if callable(getattr(value, "cache_clear", None)):
+            if not isinstance(value, (Replayer, Recorder)) and callable(getattr(value, "cache_clear", None)):
                 value.cache_clear()
 
 
