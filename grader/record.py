@@ -25,7 +25,16 @@ from grader.grading import Grading
 from grader.notebook import read_notebook
 from grader.probing import CallResult, probe
 from grader.public_checks import fingerprint
-from grader.recorded import NotRecorded, RecordedCheck, Table, encode, recording, replaying, write_recording
+from grader.recorded import (
+    NotRecorded,
+    RecordedCheck,
+    Table,
+    encode,
+    map_leaves,
+    recording,
+    replaying,
+    write_recording,
+)
 from grader.spec import CheckSpec, Lab
 from grader.standin import has_standin, standin_hidden_dir
 
@@ -105,38 +114,29 @@ def record_check(run: Grading, check: CheckSpec, hidden_dir: Path) -> RecordedCh
 
 def _wrong_variants(results: dict[str, CallResult]) -> list[dict[str, CallResult]]:
     """The answers shifted by one, zeroed and negated: the shapes of common wrong answers."""
-    return [{key: CallResult(r.ok, _map_numbers(r.value, change), r.error) for key, r in results.items()}
+    return [_changed(results, lambda leaf, change=change: change(leaf) if _is_number(leaf) else leaf)
             for change in (lambda a: a + 1, lambda a: a * 0, lambda a: -a)]
 
 
-def _map_numbers(value: Any, change: Callable[[Any], Any]) -> Any:
-    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
-        return change(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return change(value)
-    if isinstance(value, (tuple, list)):
-        return type(value)(_map_numbers(item, change) for item in value)
-    if isinstance(value, dict):
-        return {key: _map_numbers(item, change) for key, item in value.items()}
-    return value
-
-
 def _nudged(results: dict[str, CallResult]) -> dict[str, CallResult]:
-    return {key: CallResult(r.ok, _nudge(r.value), r.error) for key, r in results.items()}
-
-
-def _nudge(value: Any) -> Any:
     """Floats that are not whole numbers moved by one unit in the last place (mask values, counts and exact
     zeros kept): a correct student's values differ from the reference's by at least that much."""
-    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-        fractional = value != np.round(value)
-        return np.where(fractional, np.nextafter(value, np.inf), value).astype(value.dtype)
-    if isinstance(value, float) and value != round(value):
-        return float(np.nextafter(value, np.inf))
-    if isinstance(value, tuple):
-        return tuple(_nudge(item) for item in value)
-    if isinstance(value, list):
-        return [_nudge(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _nudge(item) for key, item in value.items()}
-    return value
+    return _changed(results, _nudge)
+
+
+def _changed(results: dict[str, CallResult], change: Callable[[Any], Any]) -> dict[str, CallResult]:
+    return {key: CallResult(r.ok, map_leaves(r.value, change), r.error) for key, r in results.items()}
+
+
+def _is_number(leaf: Any) -> bool:
+    if isinstance(leaf, np.ndarray):
+        return leaf.dtype.kind in "fiu"
+    return isinstance(leaf, (int, float)) and not isinstance(leaf, bool)
+
+
+def _nudge(leaf: Any) -> Any:
+    if isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f":
+        return np.where(leaf != np.round(leaf), np.nextafter(leaf, np.inf), leaf).astype(leaf.dtype)
+    if isinstance(leaf, float) and leaf != round(leaf):
+        return float(np.nextafter(leaf, np.inf))
+    return leaf

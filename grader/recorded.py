@@ -18,7 +18,7 @@ import contextlib
 import hashlib
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -177,21 +177,18 @@ class Replayer:
             key = call_key(self._name, attr, args, kwargs)
             if key not in table.calls:
                 raise NotRecorded(f"{dotted} was not recorded for these arguments")
-            value = table.calls[key]
-            return np.array(value) if isinstance(value, np.ndarray) else _copy(value)
+            # a copy: the judgement may write into what it gets
+            return map_leaves(table.calls[key], lambda leaf: np.array(leaf) if isinstance(leaf, np.ndarray) else leaf)
         return replayed
 
 
-def _copy(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return np.array(value)
-    if isinstance(value, tuple):
-        return tuple(_copy(item) for item in value)
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
+def map_leaves(value: Any, change: Callable[[Any], Any]) -> Any:
+    """``value`` with ``change`` applied to everything that is not a tuple, list or dict (kept as such)."""
+    if isinstance(value, (tuple, list)):
+        return type(value)(map_leaves(item, change) for item in value)
     if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    return value
+        return {key: map_leaves(item, change) for key, item in value.items()}
+    return change(value)
 
 
 def _numerics_names() -> Iterator[tuple[ModuleType, str, str]]:

@@ -13,7 +13,7 @@ from grader.checks.base import CheckContext, Plan
 from grader.course import lab_ids, load_lab
 from grader.probing import CallResult
 from grader.public_checks import fingerprint
-from grader.recorded import read_recording, replaying
+from grader.recorded import map_leaves, read_recording, replaying
 from grader.standin import has_standin, standin_hidden_dir
 
 FLAVOURS = [(lab, framework) for lab in lab_ids() for framework in load_lab(lab).flavours]
@@ -36,15 +36,11 @@ def _replay(lab, framework, check, entry, answers):
 
 
 def _shifted(value):
-    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
-        return value + 1
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value + 1
-    if isinstance(value, (list, tuple)):
-        return type(value)(_shifted(item) for item in value)
-    if isinstance(value, dict):
-        return {key: _shifted(item) for key, item in value.items()}
-    return value
+    def shift(leaf):
+        numeric = isinstance(leaf, np.ndarray) and leaf.dtype.kind in "fiu" or (
+            isinstance(leaf, (int, float)) and not isinstance(leaf, bool))
+        return leaf + 1 if numeric else leaf
+    return map_leaves(value, shift)
 
 
 @pytest.mark.parametrize("lab_id, framework", FLAVOURS)
