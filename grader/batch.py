@@ -265,23 +265,25 @@ def _run_with_deadline(argv: list[str], work: Path, timeout: float) -> tuple[int
         family: dict[int, Any] = {}
         deadline = started + timeout
         timed_out = False
-        while process.poll() is None:
-            family.update((p.pid, p) for p in process_family(process.pid))
-            if time.monotonic() >= deadline:
-                timed_out = True
-                break
-            try:
-                process.wait(timeout=min(0.5, max(0.01, deadline - time.monotonic())))
-            except subprocess.TimeoutExpired:
-                pass
-        family.update((p.pid, p) for p in process_family(process.pid))
         try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        kill_all([p for pid, p in family.items() if pid != process.pid])
-        process.kill()
-        process.wait()
+            while process.poll() is None:
+                family.update((p.pid, p) for p in process_family(process.pid))
+                if time.monotonic() >= deadline:
+                    timed_out = True
+                    break
+                try:
+                    process.wait(timeout=min(0.5, max(0.01, deadline - time.monotonic())))
+                except subprocess.TimeoutExpired:
+                    pass
+        finally:  # on time, at its end, or when the batch itself is interrupted: nothing it started survives
+            family.update((p.pid, p) for p in process_family(process.pid))
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            kill_all([p for pid, p in family.items() if pid != process.pid])
+            process.kill()
+            process.wait()
         seconds = time.monotonic() - started
         errors.seek(0, os.SEEK_END)
         size = errors.tell()
