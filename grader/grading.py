@@ -202,6 +202,7 @@ def grade(
     executed_path: str | Path | None = None,
     use_sandbox: bool | None = None,
     total_timeout: float | None = None,
+    require_sandbox: bool = False,
 ) -> Report:
     """Grade one notebook and return its :class:`Report`.
 
@@ -213,7 +214,8 @@ def grade(
     kernel and all its processes are dead. ``use_sandbox`` (None: where it can start) picks the
     isolation, which the report records; ``total_timeout`` bounds the whole grading (default: the
     notebook's time, every check's time and a margin), after which the kernel is killed and what is
-    left is reported as not run.
+    left is reported as not run. With ``require_sandbox``, a machine where the sandbox cannot start
+    raises :class:`grader.sandbox.SandboxUnavailable` before any student code runs.
     """
     path = Path(notebook)
     nb = read_notebook(path)
@@ -226,6 +228,11 @@ def grade(
     if framework_name is None:
         raise InputError(f"{path}: cannot tell the framework of this notebook; pass --framework keras|torch")
     frameworks.get(framework_name)
+    if require_sandbox:
+        isolation, reason = sandbox.choose(use_sandbox)
+        if isolation == sandbox.NONE:
+            raise sandbox.SandboxUnavailable(f"the kernel sandbox cannot start here ({reason}); pass --no-sandbox "
+                                             "to grade without it")
     started = time.monotonic()
     if total_timeout is None:
         limits = spec.limits

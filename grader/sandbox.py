@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from grader.errors import GraderError
+
 BUBBLEWRAP, NONE = "bubblewrap", "none"
 SANDBOX_UID = 65534  # nobody, when the grader runs as root
 KERNEL_NAME = "grader-sandbox"
@@ -36,6 +38,10 @@ ENV_ALLOW = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ",
 _SECRET = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_KEY|PRIVATE)|^(GITHUB_|ACTIONS_|RUNNER_|GRADER_)",
                      re.I)
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
+
+
+class SandboxUnavailable(GraderError):
+    """Grading needs the sandbox (a trusted place) and it cannot start here."""
 
 
 @dataclass(frozen=True)
@@ -234,11 +240,14 @@ class Sandbox:
     def _mount_scratch(self) -> None:
         """A size-limited tmpfs as the scratch directory (root only; otherwise RLIMIT_FSIZE alone bounds it)."""
         options = f"size={self.limits.scratch_mb}m,mode=0755,nosuid,nodev"
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "grader-scratch", str(self._fs)],
-                              capture_output=True, text=True, check=False)
-        self._mounted = done.returncode == 0
+        try:
+            done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "grader-scratch", str(self._fs)],
+                                  capture_output=True, text=True, check=False, timeout=30)
+            self._mounted, problem = done.returncode == 0, done.stderr.strip() or "mount failed"
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            self._mounted, problem = False, str(exc)
         if not self._mounted:
-            self.notes.append(f"the scratch directory is not size-limited ({done.stderr.strip() or 'mount failed'})")
+            self.notes.append(f"the scratch directory is not size-limited ({problem})")
 
     def give(self, path: Path) -> None:
         """Make ``path`` the sandbox user's (when the kernel runs as a user of its own)."""
@@ -320,9 +329,13 @@ class Sandbox:
         """Remove everything; never raises. Returns what could not be removed (in words)."""
         problems: list[str] = []
         if self._mounted:
-            done = subprocess.run(["umount", "-l", str(self._fs)], capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                problems.append(f"could not unmount the scratch directory: {done.stderr.strip()}")
+            try:
+                done = subprocess.run(["umount", "-l", str(self._fs)], capture_output=True, text=True, check=False,
+                                      timeout=30)
+                if done.returncode != 0:
+                    problems.append(f"could not unmount the scratch directory: {done.stderr.strip()}")
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                problems.append(f"could not unmount the scratch directory: {exc}")
             self._mounted = False
         problems += remove_tree(self.root)
         return problems
@@ -371,4 +384,7 @@ def remove_tree(path: Path) -> list[str]:
 
 def _clear_immutable(path: str) -> None:
     if shutil.which("chattr") and os.path.lexists(path) and not os.path.islink(path):
-        subprocess.run(["chattr", "-i", "-a", path], capture_output=True, check=False)
+        try:
+            subprocess.run(["chattr", "-i", "-a", path], capture_output=True, check=False, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            pass

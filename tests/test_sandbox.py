@@ -22,7 +22,7 @@ import grader
 from grader import probing, sandbox
 from grader.cli import main
 from grader.errors import InputError, ProbeError
-from grader.execute import OutputBudget
+from grader.execute import KernelSession, OutputBudget
 from grader.notebook import read_notebook
 from grader.report import CheckResult, Report
 from grader.workflow_text import escape_commands, fence, for_log
@@ -322,15 +322,22 @@ def test_check_under_ci_with_the_private_course_refuses_without_a_sandbox_unless
         seen.update(kwargs)
         return _report("ok")
 
-    monkeypatch.setattr("grader.grading.grade", fake_grade)
     monkeypatch.setattr(sandbox, "available", lambda: (False, "bubblewrap (bwrap) is not installed"))
     monkeypatch.delenv("GRADER_SANDBOX", raising=False)
+    monkeypatch.setenv("CI", "true")
+    # the real grade(): it refuses after reading the notebook, before any kernel starts
+    monkeypatch.setattr(KernelSession, "start", lambda self: pytest.fail("a kernel was started"))
+    sample = REPO / "tests" / "submissions" / "01-rnn-cells-torch-sample.ipynb"
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["check", str(sample), "--format", "json", "--output", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    assert len(result.stderr.strip().splitlines()) == 1 and "--no-sandbox" in result.stderr
+    # an unusable notebook is still told as such
     path = tmp_path / "sub.ipynb"
     path.write_text("{}")
-    monkeypatch.setenv("CI", "true")
     result = CliRunner().invoke(main, ["check", str(path), "--format", "json"])
-    assert result.exit_code == 2 and not seen
-    assert len(result.stderr.strip().splitlines()) == 1 and "--no-sandbox" in result.stderr
+    assert result.exit_code == 2 and "no list of cells" in result.stderr
+    monkeypatch.setattr("grader.grading.grade", fake_grade)
     result = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--no-sandbox", "--exit-zero"])
     assert result.exit_code == 0 and seen["use_sandbox"] is False
     # a student's own CI has only the public course: feedback without a sandbox, said so
