@@ -11,14 +11,16 @@ Two economies keep this in the fast tier, neither of which changes what is judge
 
 * the flavours of a check with the same kind and parameters share one ``plan()`` per seed when that plan
   provably did not read ``ctx.framework`` (the context records it), so both would have made the same calls;
-* a plan that drew nothing from its rng makes the same calls for every seed: it is judged once.
+* a plan that drew nothing from its rng makes the same calls for every seed: where the judges did not read
+  the rng either, it is judged once.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -34,6 +36,7 @@ from grader.spec import CheckSpec, Lab
 
 # seeds as `grader check` draws them (below 2**31), plus the small ones and the seed of the pandas 3 report
 SEEDS = (0, 1, 2, 1841647661, *(int(s) for s in np.random.default_rng(20261201).integers(0, 2**31, size=196)))
+FRAMEWORKS_BEFORE = {name for name in ("torch", "tensorflow", "keras") if name in sys.modules}
 load_lab = cache(_load_lab)
 CASES = [(lab_id, framework, check.id) for lab_id in lab_ids() for framework in load_lab(lab_id).flavours
          for check in load_lab(lab_id).checks_for(framework)]
@@ -41,13 +44,13 @@ CASES = [(lab_id, framework, check.id) for lab_id in lab_ids() for framework in 
 
 @dataclass
 class RecordingContext(CheckContext):
-    """A :class:`CheckContext` that notes whether ``plan()`` read the flavour."""
+    """A :class:`CheckContext` that notes which of its fields a check read (the flavour, the rng)."""
 
-    framework_read: bool = False
+    read: set[str] = field(default_factory=set)
 
     def __getattribute__(self, name: str) -> Any:
-        if name == "framework":
-            object.__setattr__(self, "framework_read", True)
+        if name in ("framework", "rng"):
+            object.__getattribute__(self, "read").add(name)
         return object.__getattribute__(self, name)
 
 
@@ -77,54 +80,59 @@ def sweep(lab_id: str, check_id: str, frameworks: tuple[str, ...]) -> dict[str, 
     """Plan and judge ``check_id`` for every seed in each of ``frameworks``; the problems found, by flavour."""
     lab = load_lab(lab_id)
     problems: dict[str, list[str]] = {fw: [] for fw in frameworks}
-    judged_without_rng: set[str] = set()
+    judged_without_rng: set[str] = set()  # flavours judged once on a plan (and judges) that used no randomness
     for seed in SEEDS:
         shared: tuple[Plan, dict] | None = None
         for framework in frameworks:
             check = _check(lab, framework, check_id)
             kind = registry.get(check.kind)
             if shared is None:
-                ctx = RecordingContext(framework, _rng(check.id, seed), lab.hidden_dir, lab.id)
-                untouched = ctx.rng.bit_generator.state
+                rng = _rng(check.id, seed)
+                untouched = rng.bit_generator.state
+                ctx = RecordingContext(framework, rng, lab.hidden_dir, lab.id)
                 try:
                     plan = kind.plan(check.params, ctx)
                 except Exception as exc:  # noqa: BLE001 - the sweep reports every seed that breaks
                     problems[framework].append(f"seed {seed}: plan() raised {type(exc).__name__}: {exc}")
                     continue
-                after_plan = ctx.rng.bit_generator.state
-                if not ctx.framework_read and not any(isinstance(v, CheckContext) for v in plan.state.values()):
+                after_plan = rng.bit_generator.state
+                if "framework" not in ctx.read and not any(isinstance(v, CheckContext) for v in plan.state.values()):
                     shared = (plan, after_plan)
             else:
                 plan, after_plan = shared
-            if after_plan == untouched:
-                # the plan drew nothing from its rng: the same calls as for every other seed, judged once
-                if framework in judged_without_rng:
-                    continue
+            if after_plan == untouched and framework in judged_without_rng:
+                continue  # the same calls as for the seed judged, and judges that draw nothing: the same verdicts
+            found, judge_read_rng = _judge(lab, framework, check, plan, after_plan, seed)
+            problems[framework].extend(found)
+            if after_plan == untouched and not judge_read_rng:
                 judged_without_rng.add(framework)
-            problems[framework].extend(_judge(lab, framework, check, plan, after_plan, seed))
     return {fw: tuple(found) for fw, found in problems.items()}
 
 
-def _judge(lab: Lab, framework: str, check: CheckSpec, plan: Plan, after_plan: dict, seed: int) -> list[str]:
+def _judge(lab: Lab, framework: str, check: CheckSpec, plan: Plan, after_plan: dict,
+           seed: int) -> tuple[list[str], bool]:
+    """Judge the stand-in students on ``plan``: the problems found, and whether a judge read the rng."""
     kind = registry.get(check.kind)
     kernel = oracles.kernel(framework)
     bug, wrong = oracles.wrong_student(lab.id, framework, check.id, check.params, seed)
-    found = []
+    found, read_rng = [], False
     students = [("correct solution", oracles.student(lab.id, framework, seed), True),
                 *((f"correct solution ({how})", ns, True) for how, ns in oracles.variants(lab.id, framework, check.id, seed)),
                 (f"wrong solution ({bug})", wrong, False)]
     for who, namespace, should_pass in students:
         rng = np.random.default_rng()
         rng.bit_generator.state = after_plan  # judge() sees the rng as plan() left it
-        ctx = CheckContext(framework, rng, lab.hidden_dir, lab.id)
+        ctx = RecordingContext(framework, rng, lab.hidden_dir, lab.id)
         try:
             verdict = kind.judge(check.params, ctx, plan, kernel.answer(plan.calls, namespace))
         except Exception as exc:  # noqa: BLE001
             found.append(f"seed {seed}: judge() raised {type(exc).__name__} on the {who}: {exc}")
             continue
+        finally:
+            read_rng = read_rng or "rng" in ctx.read
         if verdict.passed != should_pass:
             found.append(f"seed {seed}: the {who} {'failed' if should_pass else 'passed'}: {verdict.message}")
-    return found
+    return found, read_rng
 
 
 def test_the_sweep_covers_every_check_of_every_lab_and_flavour():
@@ -147,7 +155,7 @@ def test_a_plan_that_reads_the_flavour_is_not_shared():
         check = _check(lab, "torch", check_id)
         ctx = RecordingContext("torch", _rng(check_id, 0), lab.hidden_dir, lab.id)
         registry.get(check.kind).plan(check.params, ctx)
-        assert ctx.framework_read is reads
+        assert ("framework" in ctx.read) is reads
     assert _same_check("01-rnn-cells", "torch", "to-builtin-gru") == ("torch",)  # another kind in each flavour
     assert _same_check("01-rnn-cells", "torch", "rnn-step") == ("keras", "torch")
 
@@ -157,3 +165,10 @@ def test_plan_and_judge_hold_on_every_seed(lab_id: str, framework: str, check_id
     problems = sweep(lab_id, check_id, _same_check(lab_id, framework, check_id))[framework]
     assert not problems, (f"{lab_id} {framework} {check_id}: {len(problems)} problem(s) over {len(SEEDS)} seeds:\n"
                           + "\n".join(problems[:25]))
+
+
+def test_the_sweep_imports_no_framework():
+    """Fast tier: the stand-ins and the kernel-side code they run never import TensorFlow, Keras or PyTorch."""
+    for case in CASES[::7]:
+        sweep(case[0], case[2], _same_check(*case))
+    assert {name for name in ("torch", "tensorflow", "keras") if name in sys.modules} <= FRAMEWORKS_BEFORE
