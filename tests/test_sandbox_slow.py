@@ -291,6 +291,10 @@ def test_memory_held_by_a_detached_process_is_within_the_watch(control, unchange
         _kill(_alive(marker))
 
 
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="RLIMIT_NPROC and the tmpfs scratch need the grader to be root")
+
+
+@ROOT_ONLY
 def test_the_number_of_processes_is_limited(control, unchanged):
     limits = sandbox.SandboxLimits(processes=64)
     outcome = grade_nb(attacked(resources.many_processes(200)), sandbox_limits=limits)
@@ -301,6 +305,7 @@ def test_the_number_of_processes_is_limited(control, unchanged):
     assert "STARTED 200" in bare.text
 
 
+@ROOT_ONLY
 def test_file_size_and_scratch_size_are_limited(control, unchanged):
     limits = sandbox.SandboxLimits(file_mb=32, scratch_mb=64)
     outcome = grade_nb(attacked(resources.huge_file(48)), sandbox_limits=limits)
@@ -347,6 +352,13 @@ def test_an_endless_function_costs_only_its_checks(control, unchanged):
     assert by_id["rnn-step"].status in ("error", "failed") and "limit" in by_id["rnn-step"].message
     assert by_id["gru-step"].passed == {c.id: c for c in control.report.checks}["gru-step"].passed
     assert outcome.score <= control.score
+
+
+def test_a_kernel_that_stops_itself_is_replaced(control, unchanged):
+    nb = attacked("import os, signal\nos.kill(os.getpid(), signal.SIGSTOP)", before=True)
+    outcome = grade_nb(nb, cell_timeout=5)
+    assert outcome.score == control.score and outcome.seconds < 90
+    assert outcome.report.cells[0].status == "timeout" and "restarted" in outcome.report.cells[0].message
 
 
 def test_the_overall_deadline_holds_whatever_the_kernel_does(unchanged):
