@@ -777,6 +777,7 @@ def grade_class(paths: Sequence[Path], options: BatchOptions, how: ClassOptions,
     check_labs(options.labs, options.framework)
     with make_engine(how.jobs, how.scheduler, how.sequential) as engine:
         result = grade_batch(submissions, options, engine, listener)
+        engine_notes = list(getattr(engine, "notes", []))
     written = [out / "grades.csv"]
     gradebook.write_grades_csv(result.rows, written[0])
     if roster is not None or how.gradebooks:
@@ -788,6 +789,7 @@ def grade_class(paths: Sequence[Path], options: BatchOptions, how: ClassOptions,
             written.append(out / f"gradebook-{kind}.csv")
             gradebook.write_export(book, result.rows, result.labs, kind, written[-1], how.assignment)
     summary = class_summary.summarize(result.rows, result.seconds)
+    summary.notes += engine_notes
     if roster is not None:
         book = gradebook.build_gradebook(result.rows, roster)
         if book.missing:

@@ -29,6 +29,7 @@ class DaskEngine:
         self.cluster: Any = None
         self.client: Any = None
         self.slots = self.jobs
+        self.notes: list[str] = []  # what the batch's summary should say about this cluster
 
     def __enter__(self) -> DaskEngine:
         import dask
@@ -42,6 +43,7 @@ class DaskEngine:
             except (OSError, TimeoutError) as exc:
                 raise InputError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
             self.slots = max(1, sum(self.client.nthreads().values()))
+            self.notes = self._scheduler_notes()
             return self
         # worker-saturation 1.0: a worker holds no more tasks than it has threads, so a worker's death is held
         # against the one submission it was grading, never against one merely queued there
@@ -52,6 +54,21 @@ class DaskEngine:
                                         silence_logs=logging.CRITICAL)
             self.client = Client(self.cluster)
         return self
+
+    def _scheduler_notes(self) -> list[str]:
+        """Warnings about an external scheduler whose settings differ from the embedded cluster's."""
+        try:
+            failures, saturation = self.client.run_on_scheduler(_scheduler_settings)
+        except Exception:  # noqa: BLE001 - a scheduler that refuses to run it: nothing to report
+            return []
+        notes = []
+        if failures != RETRIES:
+            notes.append(f"the scheduler at {self.scheduler} gives a task whose worker died {failures} retries, not "
+                         f"{RETRIES} (distributed.scheduler.allowed-failures)")
+        if saturation != 1.0:
+            notes.append(f"the scheduler at {self.scheduler} queues tasks on busy workers (worker-saturation "
+                         f"{saturation}): a worker's death also counts against the submissions queued there")
+        return notes
 
     def __exit__(self, *exc_info: object) -> None:
         if self.client is not None:
@@ -91,3 +108,8 @@ class DaskEngine:
 def _short(exc: BaseException, limit: int = 300) -> str:
     text = " ".join(str(exc).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _scheduler_settings(dask_scheduler: Any = None) -> tuple[int, float]:
+    """Run on the scheduler: its allowed failures and worker saturation."""
+    return int(dask_scheduler.allowed_failures), float(getattr(dask_scheduler, "WORKER_SATURATION", 1.0))

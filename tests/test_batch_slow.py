@@ -117,6 +117,7 @@ def test_a_class_graded_locally_on_a_cluster_and_sequentially_gets_one_gradebook
     finally:
         cluster.close()
     assert result.exit_code == 1, result.output
+    assert "3 retries, not 1 (distributed.scheduler.allowed-failures)" in result.output  # Dask's default, said
     assert _grades(remote) == _grades(local)
     assert json.loads((remote / "bob__lab01.json").read_text())["score"] == 22
 
