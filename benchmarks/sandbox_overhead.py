@@ -37,19 +37,43 @@ def timed(path: Path, lab: str, framework: str, use_sandbox: bool) -> dict[str, 
             "score": f"{report.score:g}/{report.max_score:g}"}
 
 
+def fixed_cost(framework: str, repeats: int) -> dict[bool, dict[str, float]]:
+    """Medians of what the sandbox adds to every grading: start (directories, bwrap, kernel, seeding) and close."""
+    from grader import frameworks
+    from grader.execute import KernelSession
+
+    flavour = frameworks.get(framework)
+    times: dict[bool, dict[str, list[float]]] = {mode: {"start": [], "close": []} for mode in (True, False)}
+    for _ in range(repeats):
+        for mode in (True, False):
+            started = time.perf_counter()
+            box = sandbox.Sandbox(sandbox.BUBBLEWRAP if mode else sandbox.NONE)
+            session = KernelSession(box.scratch, flavour.environment(1), flavour.setup_code(0, 1),
+                                    sandbox=box if mode else None)
+            session.start()
+            ready = time.perf_counter()
+            session.close()
+            box.cleanup()
+            times[mode]["start"].append(ready - started)
+            times[mode]["close"].append(time.perf_counter() - ready)
+    return {mode: {key: statistics.median(values) for key, values in parts.items()} for mode, parts in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("labs", nargs="*", help="lab ids (default: every lab)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--framework", choices=["keras", "torch"], help="only this flavour (default: both)")
     parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument("--fixed", type=int, default=0, metavar="N",
+                        help="also time N kernel starts and shutdowns of each flavour in each mode")
     args = parser.parse_args()
     ok, reason = sandbox.available()
     if not ok:
         raise SystemExit(f"the sandbox cannot start here: {reason}")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     rows = []
-    for lab_id in args.labs or lab_ids():
+    for lab_id in args.labs or ([] if args.fixed else lab_ids()):
         lab = load_lab(lab_id)
         for framework, flavour in lab.flavours.items():
             if args.framework and framework != args.framework:
@@ -84,6 +108,17 @@ def main() -> None:
             f"{median[True]['checks']:.1f} | {median[False]['total']:.1f} | {median[False]['execution']:.1f} / "
             f"{median[False]['checks']:.1f} | {extra:+.1f} | {share:+.1f}% | {score_on} / {score_off} | "
             f"{', '.join(f'{t:.1f}' for t in on)} / {', '.join(f'{t:.1f}' for t in off)} |")
+    if args.fixed:
+        lines += ["", f"Fixed cost per grading: kernel start (directories, bwrap, kernel, seeding) and close, medians of "
+                      f"{args.fixed} alternating runs (`--fixed {args.fixed}`).", "",
+                  "| flavour | start sandboxed / not (s) | close sandboxed / not (s) | added per grading (s) |",
+                  "|---|---:|---:|---:|"]
+        for framework in ("torch", "keras"):
+            cost = fixed_cost(framework, args.fixed)
+            added = sum(cost[True].values()) - sum(cost[False].values())
+            lines.append(f"| {framework} | {cost[True]['start']:.2f} / {cost[False]['start']:.2f} | "
+                         f"{cost[True]['close']:.2f} / {cost[False]['close']:.2f} | {added:+.2f} |")
+            print(framework, cost, flush=True)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text("\n".join(lines) + "\n")
     print(f"wrote {args.output}")

@@ -86,9 +86,13 @@ def _probe() -> tuple[bool, str]:
     binary = bwrap_path()
     if binary is None:
         return False, "bubblewrap (bwrap) is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
-    argv = [binary, *_namespace_args(), *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--", "/bin/true"]
-    if not Path("/bin/true").exists():
-        argv[-1] = "/usr/bin/true"
+    # the kernel's own way in: the same namespaces and mounts, the launcher, Python as the sandbox's user
+    uid = SANDBOX_UID if os.geteuid() == 0 else None
+    argv = [binary, *_namespace_args(), *_system_binds()]
+    for directory in python_dirs():
+        argv += [*_parents(directory), "--ro-bind", str(directory), str(directory)]
+    argv += ["--proc", "/proc", "--dev", "/dev", *(_ROOT_CAPS if uid is not None else []), "--",
+             sys.executable, "-c", _LAUNCHER.format(limits="{}", uid=repr(uid)), sys.executable, "-c", "pass"]
     try:
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               timeout=30, check=False)
@@ -181,6 +185,9 @@ def masked_dirs() -> list[Path]:
     places.update(getattr(site, "getsitepackages", lambda: [])())
     return sorted({Path(place) / "grader" for place in places if (Path(place) / "grader").is_dir()})
 
+
+# bwrap run by root keeps every capability unless told otherwise: only those to become the sandbox's user
+_ROOT_CAPS = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
 
 # Runs first inside the sandbox: lower the limits, become the unprivileged user, then exec the kernel.
 _LAUNCHER = """\
@@ -298,7 +305,7 @@ class Sandbox:
         for key, value in sorted(env.items()):
             args += ["--setenv", key, value]
         if self.uid is not None:  # bwrap run by root keeps every capability unless told otherwise
-            args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+            args += _ROOT_CAPS
         launcher = _LAUNCHER.format(limits=repr(self.rlimits()), uid=repr(self.uid))
         return [*args, "--", python, "-c", launcher, python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
