@@ -3,7 +3,9 @@
 A cell that raises or runs past its time limit is recorded and execution goes on with the next one.
 A kernel that dies (or ignores the interrupt after a timeout, or exceeds the memory limit) is
 replaced by a new one in which the cells that had run fine are replayed, so that the checks still
-see the student's functions.
+see the student's functions. With a :class:`grader.sandbox.Sandbox` the kernel runs inside bubblewrap;
+either way its environment is an allow-list, its stdout and stderr go nowhere, what it prints is kept
+within an :class:`OutputBudget`, and an overall deadline kills it and everything it started.
 """
 
 from __future__ import annotations

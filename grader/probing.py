@@ -2,7 +2,10 @@
 
 The grader writes the inputs it chose as JSON + ``.npz``; kernel-side code (``grader/kernel_side``)
 calls the student's functions and writes the raw results the same way. Nothing coming back is
-unpickled or executed: arrays are read with ``allow_pickle=False`` and everything else is JSON.
+unpickled or executed, and nothing is trusted: the answer files are opened without following links,
+and the arrays are read within bounds (their number, shapes, dtypes and inflated sizes are checked
+before anything is inflated). In the sandbox, each probe's files live in a fresh directory that the
+kernel can see and that holds nothing else.
 """
 
 from __future__ import annotations
