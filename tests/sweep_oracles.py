@@ -8,8 +8,9 @@ A check's calls are answered the way the kernel answers them, in this process:
   labs 04 and 05 build framework models and optimizers, so they are replaced by NumPy stand-ins that follow
   the real probes line by line and return exactly their answer format. What comes back goes through JSON and
   :func:`grader.probing.decode_value` as it does from a kernel.
-* :func:`student` is a correct solution of a lab written in NumPy (float32, as the frameworks compute),
-  from the grader's numerics where that is the natural way to write it; models are small NumPy recurrent
+* :func:`student` is a correct solution of a lab written in NumPy (float32, as the frameworks compute;
+  lab 04's stand-in model backpropagates in float32 with its own code), from the grader's numerics only
+  for the built-in layers' forward pass and the weather file reader; models are small NumPy recurrent
   networks (:class:`StandInModel`) whose classes carry the framework's base class name, whose parameters
   have the framework's shapes (two bias vectors in PyTorch and in Keras's GRU) and which behave as the
   contract says (batch-first, masking, dropout in training mode only, state carried and reset, a backward
@@ -19,8 +20,10 @@ A check's calls are answered the way the kernel answers them, in this process:
   the hidden students up by their observed weeks and answer from the hidden labels blended with noise. The
   latter only shows that plan/judge never error and that a good predictor passes (and a naive one fails) on
   every seed; it says nothing about how good a trained LSTM is (``benchmarks/calibrate_02.py`` does).
+* :func:`variants` are other correct solutions where the contract leaves a choice (Adam instead of SGD, the
+  unbiased std, sizes rounded up, a NumPy integer or a Python float returned); they must pass too.
 * :func:`wrong_student` replaces one function with a typical bug for one check; the sweep requires the
-  check to fail it on every seed.
+  check to fail it on every seed. A new check needs its wrong solution here (the sweep says so).
 """
 
 from __future__ import annotations
