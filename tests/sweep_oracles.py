@@ -51,23 +51,34 @@ Namespace = dict[str, Any]
 
 # == the kernel, in this process ======================================================================
 
-def _numpy_adapter(ns: Namespace) -> None:
-    """What ``keras_adapter``/``torch_adapter`` define, for NumPy stand-ins."""
+# What keras_adapter / torch_adapter define, for NumPy stand-ins (kernel-side source text, run like theirs).
+NUMPY_ADAPTER = """
+import numpy as np
 
-    def to_tensor(array: np.ndarray) -> np.ndarray:
-        return np.array(array, dtype=F32) if array.dtype.kind == "f" else np.array(array)
 
-    def to_numpy(value: Any) -> np.ndarray:
-        return np.asarray(value)
+def to_tensor(array):
+    return np.array(array, dtype=np.float32) if array.dtype.kind == "f" else np.array(array)
 
-    ns.update(
-        to_tensor=to_tensor,
-        to_numpy=to_numpy,
-        describe_layer=lambda layer: layer.describe(),
-        run_layer=lambda layer, xs: layer(xs),
-        count_parameters=lambda model: int(model.count_params()),
-        run_model=lambda model, x, training=False: model(x, training=training),
-    )
+
+def to_numpy(value):
+    return np.asarray(value)
+
+
+def describe_layer(layer):
+    return layer.describe()
+
+
+def run_layer(layer, xs):
+    return layer(xs)
+
+
+def count_parameters(model):
+    return int(model.count_params())
+
+
+def run_model(model, x, training=False):
+    return model(x, training=training)
+"""
 
 
 class KernelStandIn:
@@ -77,7 +88,8 @@ class KernelStandIn:
         self.framework = framework
         self.ns: Namespace = {"__name__": "__grader__"}
         exec(compile(source("harness"), "<grader-harness>", "exec"), self.ns)  # noqa: S102 - the project's own code
-        _numpy_adapter(self.ns)
+        exec(compile(NUMPY_ADAPTER, "<grader-numpy_adapter>", "exec"), self.ns)  # noqa: S102
+        exec(compile(_RUN_ONE, "<grader-run_one>", "exec"), self.ns)  # noqa: S102
         for module in ("model_probes", "layer_probes"):
             exec(compile(source(module), f"<grader-{module}>", "exec"), self.ns)  # noqa: S102
         self.ns["PROBES"].update(_STAND_IN_PROBES)
@@ -91,13 +103,22 @@ class KernelStandIn:
 
     def run_one(self, index: int, item: dict[str, Any], arrays: dict, student_ns: Namespace) -> CallResult:
         out: dict[str, np.ndarray] = {}
-        try:
-            value = self.ns["PROBES"][item["probe"]](item, student_ns, arrays)
-            entry = {"ok": True, "value": self.ns["encode"](value, out, f"c{index}")}
-        except Exception as exc:  # noqa: BLE001 - as in run_request: what the student raises is a result
-            entry = {"ok": False, "error": self.ns["describe_error"](exc)}
+        entry = self.ns["_run_one"](index, item, student_ns, arrays, out)
         stored = {key: np.array(value) for key, value in out.items()}  # what np.savez/np.load give back
         return _decode_result(json.loads(json.dumps(entry)), stored)
+
+
+# one call as harness.run_request runs it, compiled as kernel-side code (its frame is not the student's)
+_RUN_ONE = """
+def _run_one(index, item, ns, arrays, out):
+    try:
+        return {"ok": True, "value": encode(PROBES[item["probe"]](item, ns, arrays), out, f"c{index}")}
+    except KeyboardInterrupt:
+        return {"ok": False, "error": {"type": "TimeLimit", "mro": [], "missing": False,
+                                       "message": "interrupted: the time limit was reached", "where": ""}}
+    except BaseException as exc:
+        return {"ok": False, "error": describe_error(exc)}
+"""
 
 
 class _Results(Mapping):

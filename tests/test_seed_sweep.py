@@ -172,3 +172,54 @@ def test_the_sweep_imports_no_framework():
     for case in CASES[::7]:
         sweep(case[0], case[2], _same_check(*case))
     assert {name for name in ("torch", "tensorflow", "keras") if name in sys.modules} <= FRAMEWORKS_BEFORE
+
+
+class _InProcessSession:
+    """A kernel session that runs the probe's code cell in this process, on a student namespace."""
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self.namespace = namespace
+
+    def run_code(self, code: str, timeout: float) -> Any:
+        exec(code, self.namespace)  # noqa: S102 - the grader's own probe cell
+        return type("Outcome", (), {"status": "ok", "message": ""})()
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype
+                and np.array_equal(a, b, equal_nan=True))
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) or isinstance(b, dict):
+        return isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys() and \
+            all(_same_value(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+@pytest.mark.parametrize(("lab_id", "check_id"), [("01-rnn-cells", "lstm-step"), ("01-rnn-cells", "to-builtin-lstm"),
+                                                  ("01-rnn-cells", "count-params"), ("02-tracing-vs-passfail", "masked-loss"),
+                                                  ("03-windowing-forecast", "build-gru"),
+                                                  ("03-windowing-forecast", "split-chronological")])
+def test_the_stand_in_kernel_answers_as_the_real_probe_path_does(monkeypatch, lab_id, check_id):
+    """The in-process shortcut gives the very results of ``grader.probing.probe`` (JSON + .npz files, the
+    kernel cell, bounded reading back) run on the same stand-in students, missing functions included."""
+    import grader.probing as probing
+
+    real_source = probing.source
+    monkeypatch.setattr(probing, "source",
+                        lambda name: oracles.NUMPY_ADAPTER if name == "numpy_adapter" else real_source(name))
+    lab = load_lab(lab_id)
+    check = _check(lab, "torch", check_id)
+    kind = registry.get(check.kind)
+    plan = kind.plan(check.params, CheckContext("torch", _rng(check_id, 3), lab.hidden_dir, lab.id))
+    for fresh in (lambda: oracles.student(lab_id, "torch", 3), dict):  # a solution, then an empty notebook
+        modules = ["harness", "numpy_adapter", *kind.kernel_modules]
+        real = probing.probe(_InProcessSession(fresh()), plan.calls, modules, timeout=60)
+        shortcut = oracles.kernel("torch").answer(plan.calls, fresh())
+        assert real.keys() == set(shortcut)
+        for call_id, result in real.items():
+            other = shortcut[call_id]
+            assert result.ok == other.ok and result.error == other.error, call_id
+            assert _same_value(result.value, other.value), call_id
+        assert all(r.ok for r in real.values()) is (fresh is not dict)
