@@ -26,7 +26,7 @@ import shutil
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -79,7 +79,7 @@ def parse_deadline(text: str) -> str:
         raise InputError(f"--deadline {text!r} is not an ISO 8601 date-time (e.g. 2026-12-01T23:59:00+01:00)") from None
     if moment.tzinfo is None:
         raise InputError(f"--deadline {text!r} has no time zone; add one (Z, +01:00, ...)")
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _utc(stamp: str) -> str:
@@ -190,7 +190,7 @@ class Collector:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         repos = self.repositories()
         result = Collection(self.org, self.prefix, self.deadline,
-                            datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                            datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
         start = len(self.prefix) + 1
         wanted = roster if roster is not None else [("", name.split("/", 1)[1][start:]) for _, name in sorted(repos.items())]
         for identifier, user in wanted:
