@@ -293,9 +293,12 @@ class StandInModel:
                 mask_in = masked[:, ::-1] if (direction and masked is not None) else masked
                 out = layer.run(seq_in, mask_in, self._masks(len(x), seq_in.shape[-1], self.dropout),
                                 self._masks(len(x), layer.units, self.recurrent_dropout), carry=self.stateful)
-                self.firsts[layer.name] = out[:, 0]  # the output at the first step this direction processes
+                if self.framework == "keras":  # the probe clones each direction: its first processed step
+                    self.firsts[layer.name] = out[:, 0]
                 outs.append(out[:, ::-1] if direction else out)
             sequence = np.concatenate(outs, axis=-1)
+            if self.framework == "torch":  # the probe hooks each nn.GRU: its output sequence at t = 0
+                self.firsts[f"rnns.{index}"] = sequence[:, 0]
             if not self.sequences_between and index < len(self.directions) - 1:
                 sequence = sequence[:, -1:]  # the bug: the next layer gets the last state only
         self.losses = [float(F32(self.l1) * np.abs(layer.w_ih).sum() + F32(self.l2) * np.square(layer.w_ih).sum())

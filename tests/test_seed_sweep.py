@@ -36,7 +36,6 @@ from grader.spec import CheckSpec, Lab
 
 # seeds as `grader check` draws them (below 2**31), plus the small ones and the seed of the pandas 3 report
 SEEDS = (0, 1, 2, 1841647661, *(int(s) for s in np.random.default_rng(20261201).integers(0, 2**31, size=196)))
-FRAMEWORKS_BEFORE = {name for name in ("torch", "tensorflow", "keras") if name in sys.modules}
 load_lab = cache(_load_lab)
 CASES = [(lab_id, framework, check.id) for lab_id in lab_ids() for framework in load_lab(lab_id).flavours
          for check in load_lab(lab_id).checks_for(framework)]
@@ -167,11 +166,15 @@ def test_plan_and_judge_hold_on_every_seed(lab_id: str, framework: str, check_id
                           + "\n".join(problems[:25]))
 
 
-def test_the_sweep_imports_no_framework():
+def test_the_sweep_imports_no_framework(monkeypatch):
     """Fast tier: the stand-ins and the kernel-side code they run never import TensorFlow, Keras or PyTorch."""
-    for case in CASES[::7]:
-        sweep(case[0], case[2], _same_check(*case))
-    assert {name for name in ("torch", "tensorflow", "keras") if name in sys.modules} <= FRAMEWORKS_BEFORE
+    frameworks = ("torch", "tensorflow", "keras")
+    if any(name in sys.modules for name in frameworks):
+        pytest.skip("a framework was imported by an earlier test of this session")
+    monkeypatch.setattr(sys.modules[__name__], "SEEDS", SEEDS[:1])
+    for case in CASES:
+        sweep.__wrapped__(case[0], case[2], _same_check(*case))  # not the cached sweep: run it again
+    assert not [name for name in frameworks if name in sys.modules]
 
 
 class _InProcessSession:
@@ -223,3 +226,119 @@ def test_the_stand_in_kernel_answers_as_the_real_probe_path_does(monkeypatch, la
             assert result.ok == other.ok and result.error == other.error, call_id
             assert _same_value(result.value, other.value), call_id
         assert all(r.ok for r in real.values()) is (fresh is not dict)
+
+
+# -- the stand-in probes against the real ones (slow: PyTorch) -------------------------------------------
+
+TORCH_SOLUTION = '''
+import torch
+from torch import nn
+
+
+def train_step(model, optimizer, loss_fn, x, y, max_norm):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return float(loss.item())
+
+
+def input_gradient_norms(model, x):
+    x = x.clone().requires_grad_(True)
+    model(x).sum().backward()
+    return x.grad.pow(2).sum(dim=(0, 2)).sqrt()
+
+
+class Regressor(nn.Module):
+    def __init__(self, n_features, units, dropout=0.0, recurrent_dropout=0.0, bidirectional=False, stateful=False):
+        super().__init__()
+        units = list(units) if isinstance(units, (list, tuple)) else [units]
+        self.dropout, self.recurrent_dropout, self.stateful, self.state = dropout, recurrent_dropout, stateful, None
+        if recurrent_dropout:
+            self.cell = nn.GRUCell(n_features, units[0])
+        else:
+            sizes = [n_features, *units]
+            self.grus = nn.ModuleList(nn.GRU(sizes[i], sizes[i + 1], batch_first=True, bidirectional=bidirectional)
+                                      for i in range(len(units)))
+        self.head = nn.Linear(units[-1] * (2 if bidirectional else 1), 1)
+
+    def forward(self, x):
+        x = nn.functional.dropout(x, self.dropout, self.training)
+        if self.recurrent_dropout:
+            h = x.new_zeros(x.shape[0], self.cell.hidden_size)
+            mask = nn.functional.dropout(torch.ones_like(h), self.recurrent_dropout, self.training)
+            for t in range(x.shape[1]):
+                h = self.cell(x[:, t], h * mask)
+            return self.head(h)
+        for index, gru in enumerate(self.grus):
+            x, last = gru(x, self.state if self.stateful and index == 0 else None)
+            if self.stateful:
+                self.state = last.detach()
+        return self.head(x[:, -1])
+
+    def reset_state(self):
+        self.state = None
+
+
+def build_regularized_gru(seq_len, n_features, units, l1=0.0, l2=0.0, dropout=0.0, recurrent_dropout=0.0):
+    return Regressor(n_features, units, dropout, recurrent_dropout)
+
+
+def build_stacked_gru(seq_len, n_features, units=(32, 16)):
+    return Regressor(n_features, units)
+
+
+def build_stateful_gru(batch_size, seq_len, n_features, units):
+    return Regressor(n_features, units, stateful=True)
+
+
+def build_bidirectional_gru(seq_len, n_features, units):
+    return Regressor(n_features, units, bidirectional=True)
+
+
+def regularization_penalty(model, l1, l2):
+    weights = [p for name, p in model.named_parameters() if name.rsplit(".", 1)[-1].startswith("weight_ih")]
+    return sum(l1 * w.abs().sum() + l2 * w.pow(2).sum() for w in weights)
+'''
+
+
+def _structure(value: Any) -> Any:
+    """The answer format without its values: keys, lengths, array ranks and dtypes kinds."""
+    if isinstance(value, np.ndarray):
+        return ("array", value.ndim, value.dtype.kind)
+    if isinstance(value, dict):  # names of layers and parameters are the student's (only their last part counts)
+        return {key.rsplit(".", 1)[-1]: _structure(item) for key, item in value.items() if key not in ("layer", "reset")}
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [_structure(item) for item in value])
+    return type(value).__name__
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lab_id", "check_id"), [
+    ("04-gradient-clipping", "train-step-clips"), ("04-gradient-clipping", "input-gradient-norms"),
+    ("05-improving-rnns", "penalty-in-loss"), ("05-improving-rnns", "dropout-training-only"),
+    ("05-improving-rnns", "stateful-carries-and-resets"), ("05-improving-rnns", "stacked-returns-sequences"),
+    ("05-improving-rnns", "bidirectional-reads-backwards")])
+def test_the_stand_in_probes_answer_in_the_real_probes_format(lab_id, check_id):
+    """PyTorch flavour: the real kernel-side probe on real PyTorch models gives answers of the same format as
+    its NumPy stand-in (values aside), and the check passes both."""
+    from grader.kernel_side import source
+
+    lab = load_lab(lab_id)
+    check = _check(lab, "torch", check_id)
+    kind = registry.get(check.kind)
+    ctx = CheckContext("torch", _rng(check_id, 11), lab.hidden_dir, lab.id)
+    plan = kind.plan(check.params, ctx)
+    real_kernel = oracles.KernelStandIn("torch")  # the real harness, then the real adapter and probes over it
+    for module in ("torch_adapter", *kind.kernel_modules):
+        exec(compile(source(module), f"<grader-{module}>", "exec"), real_kernel.ns)  # noqa: S102
+    student: dict[str, Any] = {}
+    exec(compile(TORCH_SOLUTION, "<notebook>", "exec"), student)  # noqa: S102
+    real = real_kernel.answer(plan.calls, student)
+    stand_in = oracles.kernel("torch").answer(plan.calls, oracles.student(lab_id, "torch", 11))
+    for call in plan.calls:
+        assert real[call["id"]].ok, real[call["id"]].error
+        assert _structure(real[call["id"]].value) == _structure(stand_in[call["id"]].value), call["id"]
+    assert kind.judge(check.params, ctx, plan, real).passed
+    assert kind.judge(check.params, ctx, plan, stand_in).passed
