@@ -3,6 +3,7 @@
 A public install (what students and their CI have) holds each lab's recordings (``recorded/<flavour>.json``,
 written by ``grader record``). A public check is judged on its recorded calls, with the grader's numerics
 replaced by the recorded values; a hidden check whose recording was made on public stand-in data is shown
+(and any check whose verdict rests on hidden labels, such as a metric against a calibrated threshold)
 as a clearly labelled preview, its points pending; everything else is reported as ``skipped``: its points
 await the graded run with the private course.
 """
@@ -13,6 +14,7 @@ import hashlib
 import json
 from typing import TYPE_CHECKING
 
+from grader.checks import registry
 from grader.checks.base import Plan
 from grader.recorded import FORMAT_VERSION, RecordedCheck, read_recording, replaying
 from grader.report import PASSED, SKIPPED, CheckResult
@@ -61,7 +63,7 @@ class PublicChecks:
         if entry.why_not:
             return _skipped(check, entry.why_not)
         result = self._judge_recorded(run, check, entry)
-        return preview(result) if check.visibility == "hidden" else result
+        return preview(result) if check.visibility == "hidden" or registry.get(check.kind).preview_only else result
 
     def _judge_recorded(self, run: Grading, check: CheckSpec, entry: RecordedCheck) -> CheckResult:
         ctx = run.context(check, entry.seed, self.hidden_dir)

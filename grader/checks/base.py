@@ -51,6 +51,9 @@ class CheckKind:
 
     name: ClassVar[str]
     kernel_modules: ClassVar[tuple[str, ...]] = ()
+    # a verdict that rests on hidden labels (a metric against a calibrated threshold): without the private
+    # course it is only ever a preview on public data, whatever the check's visibility
+    preview_only: ClassVar[bool] = False
 
     def plan(self, params: dict[str, Any], ctx: CheckContext) -> Plan:
         raise NotImplementedError

@@ -534,6 +534,7 @@ class HiddenMetric(CheckKind):
     metric against the hidden labels and compares it with a calibrated threshold."""
 
     name = "hidden_metric"
+    preview_only = True
 
     def plan(self, params: dict[str, Any], ctx: CheckContext) -> Plan:
         x = np.array(hidden_inputs(ctx.hidden_dir).X)

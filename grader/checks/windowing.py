@@ -522,6 +522,7 @@ class ForecastBeatsNaive(CheckKind):
     """
 
     name = "forecast_beats_naive"
+    preview_only = True
 
     def plan(self, params: dict[str, Any], ctx: CheckContext) -> Plan:
         X, _ = hidden_windows(params, ctx)
