@@ -595,7 +595,11 @@ def _probe_improving_direction(request: dict, ns: Namespace, arrays: dict) -> An
     model(_x(request, arrays), training=False)
     firsts = dict(model.firsts)
     model(_x(request, arrays, "x_perturbed"), training=False)
-    return [{"layer": name, "first": firsts[name], "first_perturbed": model.firsts[name]} for name in firsts]
+    found = [{"layer": name, "first": firsts[name], "first_perturbed": model.firsts[name]} for name in firsts]
+    if request["framework"] == "keras":  # the Keras probe also says which clone reads backwards
+        for entry in found:
+            entry["go_backwards"] = entry["layer"].endswith("_reverse")
+    return found
 
 
 _HARNESS: Namespace = {}  # the harness's own functions (decode, student_object), set by kernel()

@@ -307,38 +307,96 @@ def _structure(value: Any) -> Any:
     """The answer format without its values: keys, lengths, array ranks and dtypes kinds."""
     if isinstance(value, np.ndarray):
         return ("array", value.ndim, value.dtype.kind)
-    if isinstance(value, dict):  # names of layers and parameters are the student's (only their last part counts)
-        return {key.rsplit(".", 1)[-1]: _structure(item) for key, item in value.items() if key not in ("layer", "reset")}
+    if isinstance(value, dict):  # names of layers and parameters are the student's: "rnn.weight_ih_l0" counts as
+        # "weight_ih_l0", Keras's "0:gru" as "0"
+        return {key.rsplit(".", 1)[-1].split(":")[0]: _structure(item) for key, item in value.items()
+                if key not in ("layer", "reset")}
     if isinstance(value, (list, tuple)):
         return (type(value).__name__, [_structure(item) for item in value])
     return type(value).__name__
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("lab_id", "check_id"), [
-    ("04-gradient-clipping", "train-step-clips"), ("04-gradient-clipping", "input-gradient-norms"),
-    ("05-improving-rnns", "penalty-in-loss"), ("05-improving-rnns", "dropout-training-only"),
-    ("05-improving-rnns", "stateful-carries-and-resets"), ("05-improving-rnns", "stacked-returns-sequences"),
-    ("05-improving-rnns", "bidirectional-reads-backwards")])
-def test_the_stand_in_probes_answer_in_the_real_probes_format(lab_id, check_id):
-    """PyTorch flavour: the real kernel-side probe on real PyTorch models gives answers of the same format as
-    its NumPy stand-in (values aside), and the check passes both."""
+KERAS_SOLUTION = '''
+import keras
+
+
+def make_optimizer(learning_rate, max_norm):
+    return keras.optimizers.SGD(learning_rate=learning_rate, global_clipnorm=max_norm)
+
+
+def input_gradient_norms(model, x):
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(model(x))
+    return tf.sqrt(tf.reduce_sum(tape.gradient(total, x) ** 2, axis=(0, 2)))
+
+
+def _model(seq_len, n_features, *layers, batch_size=None):
+    return keras.Sequential([keras.Input((seq_len, n_features), batch_size=batch_size), *layers, keras.layers.Dense(1)])
+
+
+def build_regularized_gru(seq_len, n_features, units, l1=0.0, l2=0.0, dropout=0.0, recurrent_dropout=0.0):
+    return _model(seq_len, n_features, keras.layers.GRU(units, kernel_regularizer=keras.regularizers.L1L2(l1, l2),
+                                                        dropout=dropout, recurrent_dropout=recurrent_dropout))
+
+
+def build_stacked_gru(seq_len, n_features, units=(32, 16)):
+    return _model(seq_len, n_features, *(keras.layers.GRU(u, return_sequences=i < len(units) - 1)
+                                         for i, u in enumerate(units)))
+
+
+def build_stateful_gru(batch_size, seq_len, n_features, units):
+    return _model(seq_len, n_features, keras.layers.GRU(units, stateful=True), batch_size=batch_size)
+
+
+def build_bidirectional_gru(seq_len, n_features, units):
+    return _model(seq_len, n_features, keras.layers.Bidirectional(keras.layers.GRU(units)))
+'''
+
+
+def _against_real_probes(lab_id: str, check_id: str, framework: str, solution: str) -> None:
     from grader.kernel_side import source
 
     lab = load_lab(lab_id)
-    check = _check(lab, "torch", check_id)
+    check = _check(lab, framework, check_id)
     kind = registry.get(check.kind)
-    ctx = CheckContext("torch", _rng(check_id, 11), lab.hidden_dir, lab.id)
+    ctx = CheckContext(framework, _rng(check_id, 11), lab.hidden_dir, lab.id)
     plan = kind.plan(check.params, ctx)
-    real_kernel = oracles.KernelStandIn("torch")  # the real harness, then the real adapter and probes over it
-    for module in ("torch_adapter", *kind.kernel_modules):
+    real_kernel = oracles.KernelStandIn(framework)  # the real harness, then the real adapter and probes over it
+    for module in (f"{framework}_adapter", *kind.kernel_modules):
         exec(compile(source(module), f"<grader-{module}>", "exec"), real_kernel.ns)  # noqa: S102
     student: dict[str, Any] = {}
-    exec(compile(TORCH_SOLUTION, "<notebook>", "exec"), student)  # noqa: S102
+    exec(compile(solution, "<notebook>", "exec"), student)  # noqa: S102
     real = real_kernel.answer(plan.calls, student)
-    stand_in = oracles.kernel("torch").answer(plan.calls, oracles.student(lab_id, "torch", 11))
+    stand_in = oracles.kernel(framework).answer(plan.calls, oracles.student(lab_id, framework, 11))
     for call in plan.calls:
         assert real[call["id"]].ok, real[call["id"]].error
         assert _structure(real[call["id"]].value) == _structure(stand_in[call["id"]].value), call["id"]
     assert kind.judge(check.params, ctx, plan, real).passed
     assert kind.judge(check.params, ctx, plan, stand_in).passed
+
+
+_LAB05 = ["penalty-in-loss", "dropout-training-only", "stateful-carries-and-resets", "stacked-returns-sequences",
+          "bidirectional-reads-backwards"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lab_id", "check_id"), [("04-gradient-clipping", "train-step-clips"),
+                                                  ("04-gradient-clipping", "input-gradient-norms"),
+                                                  *(("05-improving-rnns", c) for c in _LAB05)])
+def test_the_torch_stand_in_probes_answer_in_the_real_probes_format(lab_id, check_id):
+    """The real kernel-side probe on real PyTorch models answers in the format of its NumPy stand-in (values
+    aside), and the check passes both."""
+    _against_real_probes(lab_id, check_id, "torch", TORCH_SOLUTION)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lab_id", "check_id"), [("04-gradient-clipping", "make-optimizer-clips"),
+                                                  ("04-gradient-clipping", "input-gradient-norms"),
+                                                  *(("05-improving-rnns", c) for c in _LAB05)])
+def test_the_keras_stand_in_probes_answer_in_the_real_probes_format(lab_id, check_id):
+    """The same with real Keras models and optimizers."""
+    _against_real_probes(lab_id, check_id, "keras", KERAS_SOLUTION)
