@@ -12,19 +12,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Protocol
 
 from grader.checks import registry
-from grader.checks.base import Plan
+from grader.checks.base import CheckContext, CheckKind, Plan
 from grader.recorded import FORMAT_VERSION, RecordedCheck, read_recording, replaying
 from grader.report import PASSED, SKIPPED, CheckResult
 from grader.spec import CheckSpec, Lab
 from grader.standin import has_standin, standin_hidden_dir
 
-if TYPE_CHECKING:
-    from grader.grading import Grading
-
 PENDING = "graded by your instructors"
+
+
+class Run(Protocol):
+    """What judging a recorded check needs of a grading (:class:`grader.grading.Grading`)."""
+
+    def context(self, check: CheckSpec, seed: int, hidden_dir: Path) -> CheckContext: ...
+
+    def run_check(self, check: CheckSpec, ctx: CheckContext, make_plan: Callable[[CheckKind], Plan],
+                  judging: Callable[[], AbstractContextManager[object]]) -> CheckResult: ...
 
 
 def fingerprint(lab: Lab, framework: str) -> str:
@@ -54,7 +63,7 @@ class PublicChecks:
         self.stale = bool(self.recorded) and recorded_for != fingerprint(lab, framework)
         self.hidden_dir = standin_hidden_dir(lab) if has_standin(lab) else lab.root / "hidden"
 
-    def judge(self, run: Grading, check: CheckSpec) -> CheckResult:
+    def judge(self, run: Run, check: CheckSpec) -> CheckResult:
         entry = self.recorded.get(check.id)
         if self.stale:
             return _skipped(check, "its recorded expectations are out of date: run `grader record`")
@@ -65,7 +74,7 @@ class PublicChecks:
         result = self._judge_recorded(run, check, entry)
         return preview(result) if check.visibility == "hidden" or registry.get(check.kind).preview_only else result
 
-    def _judge_recorded(self, run: Grading, check: CheckSpec, entry: RecordedCheck) -> CheckResult:
+    def _judge_recorded(self, run: Run, check: CheckSpec, entry: RecordedCheck) -> CheckResult:
         ctx = run.context(check, entry.seed, self.hidden_dir)
         plan = Plan(entry.calls or [], entry.state)
         return run.run_check(check, ctx, lambda kind: plan, lambda: replaying(entry.table))
