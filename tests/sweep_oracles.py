@@ -700,8 +700,10 @@ class BuiltinLayerStandIn:
     def describe(self) -> dict[str, Any]:
         qualified = _LAYER_NAMES[self.framework][self.cell]
         base = "keras.src.layers.layer.Layer" if self.framework == "keras" else "torch.nn.modules.module.Module"
-        config = ({"return_sequences": True, "go_backwards": False, "activation": "tanh", "reset_after": False}
+        config = ({"return_sequences": True, "go_backwards": False, "activation": "tanh"}
                   if self.framework == "keras" else {"batch_first": True, "num_layers": 1, "bidirectional": False})
+        if self.framework == "keras" and self.cell == "gru":
+            config["reset_after"] = False
         return {"class": qualified, "mro": [qualified, base, "builtins.object"], "config": config,
                 "weights": {key: np.asarray(value, F32) for key, value in self.weights.items()}}
 
