@@ -22,8 +22,10 @@ A check's calls are answered the way the kernel answers them, in this process:
   every seed; it says nothing about how good a trained LSTM is (``benchmarks/calibrate_02.py`` does).
 * :func:`variants` are other correct solutions where the contract leaves a choice (Adam instead of SGD, the
   unbiased std, sizes rounded up, a NumPy integer or a Python float returned); they must pass too.
-* :func:`wrong_student` replaces one function with a typical bug for one check; the sweep requires the
-  check to fail it on every seed. A new check needs its wrong solution here (the sweep says so).
+* :func:`wrong_student` replaces one function with a typical bug for one check (:func:`wrong_students` adds
+  a few more where a check might catch a bug on some seeds only: logits, Adam with clipnorm, no zero_grad,
+  a reset that forgets nothing); the sweep requires the check to fail each on every seed. A new check needs
+  its wrong solution here (the sweep says so).
 """
 
 from __future__ import annotations
@@ -1262,3 +1264,54 @@ def wrong_student(lab_id: str, framework: str, check_id: str, params: dict, seed
         raise KeyError(f"no stand-in students for lab {lab_id}: add them to tests/sweep_oracles.py")
     patch(ns)
     return said, ns
+
+
+def _more_wrongs(lab_id: str, framework: str, check_id: str) -> list[tuple[str, Callable[[Namespace], None]]]:
+    """Further typical bugs for some checks, where a check could catch a bug on some seeds only."""
+    found: list[tuple[str, Callable[[Namespace], None]]] = []
+    if lab_id == "02-tracing-vs-passfail" and check_id == "passfail-model":
+        def logits(ns: Namespace) -> Callable:
+            right = ns["create_passfail_model"]
+
+            def factory(*args: Any, **kwargs: Any) -> Any:
+                model = right(*args, **kwargs)
+                model.sigmoid = False
+                return model
+            return factory
+        found.append(("no sigmoid on the output", _replace("create_passfail_model", logits)))
+    if lab_id == "04-gradient-clipping" and check_id == "make-optimizer-clips":
+        found.append(("Adam with clipnorm (per variable)", _replace(
+            "make_optimizer", lambda ns: lambda lr, u: KerasAdamStandIn(lr, clipnorm=u))))
+    if lab_id == "04-gradient-clipping" and check_id == "train-step-clips":
+        def accumulates(ns: Namespace) -> Callable:
+            def step(model, optimizer, loss_fn, x, y, max_norm):
+                loss = loss_fn(model(x), y)
+                loss.backward()
+                clip_grad_norm_(model.parameters(), max_norm)
+                optimizer.step()
+                return loss.item()
+            return step
+        found.append(("no optimizer.zero_grad()", _replace("train_step", accumulates)))
+    if lab_id == "05-improving-rnns" and check_id == "stateful-carries-and-resets":
+        def no_reset(ns: Namespace) -> Callable:
+            right = ns["build_stateful_gru"]
+
+            def factory(*args: Any, **kwargs: Any) -> Any:
+                model = right(*args, **kwargs)
+                for layer in model.layers:
+                    layer.reset_state = lambda: None
+                model.reset_state = lambda: None
+                return model
+            return factory
+        found.append(("a reset that forgets nothing", _replace("build_stateful_gru", no_reset)))
+    return found
+
+
+def wrong_students(lab_id: str, framework: str, check_id: str, params: dict, seed: int = 0) -> list[tuple[str, Namespace]]:
+    """Every wrong solution ``check_id`` must fail: :func:`wrong_student`'s, then any further ones."""
+    found = [wrong_student(lab_id, framework, check_id, params, seed)]
+    for said, patch in _more_wrongs(lab_id, framework, check_id):
+        ns = student(lab_id, framework, seed)
+        patch(ns)
+        found.append((said, ns))
+    return found

@@ -3,7 +3,7 @@
 No kernel and no framework: the calls of each plan are answered by NumPy stand-in students
 (``tests/sweep_oracles.py``) through the real kernel-side harness. For every seed, ``plan()`` must not
 raise, ``judge()`` must pass a correct solution (and, where the contract leaves a choice, another correct
-one) and fail a solution with one typical bug. A check that
+one) and fail a solution with a typical bug (one per check, a few more for some). A check that
 errors or flips on some seeds shows up here before a student meets it (as lab 02's prepare-sequences did
 under pandas 3, on about one seed in ten).
 
@@ -113,11 +113,11 @@ def _judge(lab: Lab, framework: str, check: CheckSpec, plan: Plan, after_plan: d
     """Judge the stand-in students on ``plan``: the problems found, and whether a judge read the rng."""
     kind = registry.get(check.kind)
     kernel = oracles.kernel(framework)
-    bug, wrong = oracles.wrong_student(lab.id, framework, check.id, check.params, seed)
     found, read_rng = [], False
     students = [("correct solution", oracles.student(lab.id, framework, seed), True),
                 *((f"correct solution ({how})", ns, True) for how, ns in oracles.variants(lab.id, framework, check.id, seed)),
-                (f"wrong solution ({bug})", wrong, False)]
+                *((f"wrong solution ({bug})", ns, False)
+                  for bug, ns in oracles.wrong_students(lab.id, framework, check.id, check.params, seed))]
     for who, namespace, should_pass in students:
         rng = np.random.default_rng()
         rng.bit_generator.state = after_plan  # judge() sees the rng as plan() left it
