@@ -101,6 +101,7 @@ class KernelStandIn:
         first read (a judge that stops at the first problem never needs the rest)."""
         arrays: dict[str, np.ndarray] = {}
         request = json.loads(json.dumps([encode_inputs(call, arrays) for call in calls]))
+        arrays = {key: np.array(value) for key, value in arrays.items()}  # copies, as np.savez/np.load give
         return _Results(self, request, arrays, student_ns)
 
     def run_one(self, index: int, item: dict[str, Any], arrays: dict, student_ns: Namespace) -> CallResult:
