@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import nbformat
-import zmq
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -43,6 +42,8 @@ class CellOutcome:
     message: str = ""
     seconds: float = 0.0
     outputs: list = field(default_factory=list)
+    # the code ran to its end, but the kernel's output channel then stopped delivering (see MAX_MESSAGE_BYTES)
+    channel_lost: bool = False
 
 
 class _MemoryWatch(threading.Thread):
@@ -200,6 +201,8 @@ class KernelSession:
             shutdown_kernel="immediate",
             startup_timeout=120,
             iopub_timeout=4,
+            # a channel that stops delivering (a message over MAX_MESSAGE_BYTES closes it) means a new kernel
+            raise_on_iopub_timeout=True,
             record_timing=False,
             on_cell_executed=self._remember_reply,
         )
@@ -209,7 +212,7 @@ class KernelSession:
                 self._client.create_kernel_manager()
             else:
                 self.sandbox.before_start(km)
-            self._client.km.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+            self._bound_messages(self._client.km)
             # the kernel's own stdout and stderr never reach the grader's: the student's output comes over iopub
             self._client.start_new_kernel(cwd=str(self.workdir), env=self.env, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
@@ -224,6 +227,15 @@ class KernelSession:
         outcome = self.run_code(self.setup_code, timeout=300)
         if outcome.status != "ok":
             raise KernelError(f"the kernel's setup code failed: {outcome.message}")
+
+    def _bound_messages(self, km: Any) -> None:
+        """The client's sockets refuse any message over MAX_MESSAGE_BYTES before reading it in."""
+        import zmq.asyncio
+
+        self._zmq_context = zmq.asyncio.Context()
+        self._zmq_context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        make_client, context = km.client, self._zmq_context
+        km.client = lambda **kwargs: make_client(**{"context": context, **kwargs})
 
     def _remember_reply(self, cell: object = None, cell_index: int = 0, execute_reply: dict | None = None) -> None:
         self._last_reply = (execute_reply or {}).get("content", {}) or {}
@@ -242,6 +254,9 @@ class KernelSession:
             except Exception:  # noqa: BLE001 - best effort on the way out
                 pass
         kill_all(family)
+        if getattr(self, "_zmq_context", None) is not None:
+            self._zmq_context.destroy(linger=0)
+            self._zmq_context = None
         # bwrap itself (the launcher and the namespace's init) may take a second to tear its namespaces down;
         # the init's death kills whatever else is in the namespace, so only the student's processes are awaited
         _wait_gone([process for process in family if process.pid not in launcher])
@@ -281,7 +296,11 @@ class KernelSession:
                 return CellOutcome("memory", f"the kernel passed the memory limit of {self.memory_mb} MiB "
                                    "and was stopped", seconds)
             return CellOutcome("kernel-died", "the kernel died while running this cell", seconds)
-        except CellTimeoutError:
+        except CellTimeoutError as exc:
+            if "IOPub" in str(exc) and time.monotonic() - started < self._client.timeout:
+                return CellOutcome("timeout", "the kernel's output channel stopped answering (an output message over "
+                                   f"{MAX_MESSAGE_BYTES // 2**20} MiB closes it)", time.monotonic() - started,
+                                   list(cell.get("outputs", [])), channel_lost=True)
             return CellOutcome("timeout", f"ran longer than {timeout:.0f} s", time.monotonic() - started)
         except Exception as exc:  # noqa: BLE001 - a kernel killed at the deadline breaks nbclient in many ways
             if self.expired:
@@ -315,6 +334,13 @@ class KernelSession:
         A cell that ran fine is replayed after a restart unless ``replay`` is false.
         """
         outcome = self.run_code(source, timeout)
+        if outcome.channel_lost:
+            if self.responsive():  # a late message on a loaded machine: the cell ran and the channel works
+                outcome = CellOutcome("ok", "", outcome.seconds, outcome.outputs)
+            else:
+                outcome.message += "; the kernel was restarted"
+                self.recover()
+                return outcome
         if outcome.status == "ok" and replay:
             self._replay.append(source)
         elif outcome.status == "timeout" and not self.responsive():

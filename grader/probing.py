@@ -275,6 +275,13 @@ def probe(session: Any, calls: list[dict[str, Any]], modules: list[str], timeout
         except OSError as exc:  # e.g. the kernel filled the space it shares with the exchange directory
             raise ProbeError(f"could not pass the inputs to the kernel ({exc.strerror or exc})") from None
         outcome = session.run_code(kernel_code(modules, paths), timeout)
+        if getattr(outcome, "channel_lost", False) and os.path.lexists(paths["response"]):
+            # the probe ran to its end and its answer is in the files; only the output channel is gone
+            try:
+                return read_response(paths["response"], paths["outputs"], ids)
+            finally:
+                if not session.responsive():
+                    session.recover()
         if outcome.status == "timeout":
             if not session.responsive():
                 session.recover()

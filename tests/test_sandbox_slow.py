@@ -326,6 +326,13 @@ def test_a_flood_of_output_is_capped(control, unchanged, tmp_path):
     assert executed.stat().st_size < 4 * 1024 * 1024 and "were not kept" in executed.read_text()
 
 
+def test_one_output_message_too_large_to_read_costs_only_a_restart(control, unchanged):
+    outcome = grade_nb(attacked(resources.output_message(100), before=True))
+    assert outcome.score == control.score and outcome.seconds < 120
+    assert [(cell.index, cell.status) for cell in outcome.report.cells] == [(0, "timeout")]
+    assert "output channel" in outcome.report.cells[0].message
+
+
 def test_an_answer_file_that_inflates_is_refused_and_the_grader_stays_small(control, unchanged, tmp_path):
     nb = write(attacked(answer_files.cell(512)), tmp_path / "attack.ipynb")
     out = tmp_path / "report.json"

@@ -74,3 +74,12 @@ line = "y" * 1023 + "\\n"
 for _ in range({megabytes}):
     print(line * 1024, end="")
 '''
+
+
+def output_message(megabytes: int) -> str:
+    """One output message larger than the grader accepts (it closes the kernel's output channel)."""
+    return f'''
+import sys
+sys.stdout.write("z" * ({megabytes} * 1024 * 1024))
+sys.stdout.flush()
+'''
