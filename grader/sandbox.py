@@ -4,7 +4,7 @@ Under bubblewrap (``bwrap``) the kernel sees a read-only system and Python envir
 scratch directory (the notebook and the lab's public files), a directory of ZMQ ``ipc`` sockets through
 which it talks to the grader, and a directory through which probe requests and answers travel. It has
 its own PID, network (no route out), IPC and UTS namespaces, an environment built from an allow-list,
-and resource limits; when the grader runs as root it runs as an unprivileged user (``nobody``). Every
+and resource limits; when the grader runs as root it runs as an unprivileged user id of its own. Every
 process the student starts lives in the kernel's PID namespace and dies with it.
 
 Nothing else of the machine is visible: not the private course, not the home directory, not the
@@ -28,7 +28,10 @@ from pathlib import Path
 from grader.errors import GraderError
 
 BUBBLEWRAP, NONE = "bubblewrap", "none"
-SANDBOX_UID = 65534  # nobody, when the grader runs as root
+SANDBOX_UID = 65534  # nobody: the user the start-up probe runs as
+# When the grader is root every kernel runs as a user of its own, drawn from this range (no account needed):
+# RLIMIT_NPROC then counts that kernel's processes alone, whatever runs beside it.
+SANDBOX_UIDS = range(1_000_000, 2_000_000)
 KERNEL_NAME = "grader-sandbox"
 
 # Variables a kernel may inherit from the grader's environment; everything else (tokens, GITHUB_*, ...) stays out.
@@ -63,7 +66,7 @@ def kernel_environment(extra: dict[str, str], home: Path, source: dict[str, str]
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     env.setdefault("LANG", "C.UTF-8")
     env.update({key: value for key, value in extra.items() if not _SECRET.search(key)})
-    env.update({"HOME": str(home), "TMPDIR": str(home), "MPLCONFIGDIR": str(home / ".config" / "matplotlib"),
+    env.update({"HOME": str(home), "TMPDIR": str(home), "USER": "student", "LOGNAME": "student", "MPLCONFIGDIR": str(home / ".config" / "matplotlib"),
                 "IPYTHONDIR": str(home / ".ipython"), "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTHONNOUSERSITE": "1"})
     return env
@@ -172,6 +175,24 @@ def python_dirs() -> list[Path]:
     return [d for d in unique if not any(other != d and other in d.parents for other in unique)]
 
 
+def fresh_uid() -> int:
+    """A user id for one sandboxed kernel that no running process uses."""
+    import secrets
+
+    import psutil
+
+    used = set()
+    for process in psutil.process_iter(["uids"]):
+        try:
+            used.add(process.info["uids"].real)
+        except (psutil.Error, AttributeError):
+            pass
+    while True:
+        uid = SANDBOX_UIDS.start + secrets.randbelow(len(SANDBOX_UIDS))
+        if uid not in used:
+            return uid
+
+
 def masked_dirs() -> list[Path]:
     """Directories inside the bound Python environment that the kernel must not see: the installed grader.
 
@@ -224,7 +245,7 @@ class Sandbox:
     def __post_init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="grader-run-"))
         os.chmod(self.root, 0o700)
-        self.uid = SANDBOX_UID if self.isolation == BUBBLEWRAP and os.geteuid() == 0 else None
+        self.uid = fresh_uid() if self.isolation == BUBBLEWRAP and os.geteuid() == 0 else None
         self._mounted = False
         # everything the kernel can write lives on one size-limited tmpfs (when the grader is root)
         self._fs = self.root / "fs"

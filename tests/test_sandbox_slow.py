@@ -249,13 +249,14 @@ def test_the_kernel_cannot_write_the_outputs_or_stop_and_kill_the_grader(control
     marker = f"victim{secrets.token_hex(4)}"
     out = tmp_path / f"report-{marker}.json"
     nb = write(attacked(kill_grader.cell(marker, str(out))), tmp_path / "attack.ipynb")
+    executed = tmp_path / "executed.ipynb"
     started = time.monotonic()
-    done = _check_cli(nb, out)
+    done = _check_cli(nb, out, "--executed", str(executed))
     assert done.returncode == 1 and time.monotonic() - started < BOUND_SECONDS
     report = json.loads(out.read_text())
     assert report["score"] == control.score and "forged" not in report
-    executed_text = json.dumps(report)
-    assert "SIGNALLED" not in executed_text  # the report carries no cell output, only the grader's results
+    text = executed.read_text()
+    assert "could not write the report" in text and "SIGNALLED []" in text  # it found no grader to signal
     # control: unsandboxed, the kernel finds the grader among its ancestors, writes the report and kills it
     done = _check_cli(nb, out, "--no-sandbox")
     assert done.returncode == -signal.SIGKILL and json.loads(out.read_text()).get("forged") is True
