@@ -96,7 +96,8 @@ def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple
     try:
         report = grade(notebook, lab=lab, framework=framework, seed=seed, progress=progress,
                        cell_timeout=cell_timeout, notebook_timeout=notebook_timeout, executed_path=executed,
-                       use_sandbox=False if no_sandbox else None, require_sandbox=require_sandbox)
+                       use_sandbox=False if no_sandbox else None, require_sandbox=require_sandbox,
+                       hard_deadline=True)
     except InputError as exc:
         click.echo(for_log(f"error: {exc}"), err=True, nl=not in_github_actions())
         if not outputs:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import os
 import secrets
 import shutil
+import sys
+import threading
 import time
 import traceback
 import zlib
@@ -203,6 +206,7 @@ def grade(
     use_sandbox: bool | None = None,
     total_timeout: float | None = None,
     require_sandbox: bool = False,
+    hard_deadline: bool = False,
 ) -> Report:
     """Grade one notebook and return its :class:`Report`.
 
@@ -215,7 +219,9 @@ def grade(
     isolation, which the report records; ``total_timeout`` bounds the whole grading (default: the
     notebook's time, every check's time and a margin), after which the kernel is killed and what is
     left is reported as not run. With ``require_sandbox``, a machine where the sandbox cannot start
-    raises :class:`grader.sandbox.SandboxUnavailable` before any student code runs.
+    raises :class:`grader.sandbox.SandboxUnavailable` before any student code runs. ``hard_deadline``
+    (for a command-line process only) ends the whole process with exit status 3 if grading has not
+    returned a minute after ``total_timeout``, whatever holds it up.
     """
     path = Path(notebook)
     nb = read_notebook(path)
@@ -237,7 +243,10 @@ def grade(
     if total_timeout is None:
         limits = spec.limits
         total_timeout = 180 + limits.notebook_timeout + limits.probe_timeout * len(spec.checks_for(framework_name))
+    guard = _HardStop(total_timeout + HARD_STOP_GRACE) if hard_deadline else None
     with Grading(spec, framework_name, seed, progress, use_sandbox, started + total_timeout) as run:
+        if guard is not None:
+            guard.watch(run)
         events = run.execute(nb, path.name)
         executed = time.monotonic()
         checks = run.judge()
@@ -262,12 +271,41 @@ def grade(
                                 f"per cell and {budget.total} per notebook are kept")
         if run.session is not None and run.session.expired:
             report.notes.append(f"the grading ran past its overall deadline of {total_timeout:.0f} s and was stopped")
+    if guard is not None:
+        guard.cancel()
     # written only now that the kernel and every process it started are dead
     report.notes.extend(f"cleanup: {problem}" for problem in run.cleanup_problems)
     if executed_path is not None and run.executed is not None:
         Path(executed_path).parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(run.executed, executed_path)
     return report
+
+
+HARD_STOP_GRACE = 60.0
+
+
+class _HardStop:
+    """The last resort of ``grader check``: past its time, clean up what can be and end the process (exit 3)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.run = seconds, None
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, run: Grading) -> None:
+        self.run = run
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        sys.stderr.write(f"error: the grader did not finish within {self.seconds:.0f} s; stopping it\n")
+        if self.run is not None:
+            closer = threading.Thread(target=self.run.close, daemon=True)
+            closer.start()
+            closer.join(15)
+        os._exit(3)
 
 
 def unusable_report(notebook: str | Path, message: str, lab: str | None = None, framework: str | None = None) -> Report:

@@ -350,3 +350,18 @@ def test_check_under_ci_with_the_private_course_refuses_without_a_sandbox_unless
     seen.clear()
     result = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--exit-zero"])
     assert result.exit_code == 0 and seen["use_sandbox"] is None and "sandbox: none" in result.stderr
+
+
+def test_the_last_resort_ends_a_grading_process_that_overruns():
+    import subprocess
+    import sys
+    import time
+
+    hung = "from grader.grading import _HardStop\nimport time\nstop = _HardStop(0.5)\ntime.sleep(60)\n"
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", hung], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 3 and "did not finish within" in done.stderr and time.monotonic() - started < 30
+    # control: a grading that returns in time cancels it and the process goes on
+    finished = "from grader.grading import _HardStop\nimport time\nstop = _HardStop(0.5)\nstop.cancel()\ntime.sleep(1.5)\n"
+    done = subprocess.run([sys.executable, "-c", finished], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0 and done.stderr == ""
