@@ -253,12 +253,13 @@ class Sandbox:
         if self.uid is not None:
             self._mount_scratch()
         self.scratch, self.ipc, self.exchange = self._fs / "scratch", self._fs / "ipc", self._fs / "exchange"
+        self.shm = self._fs / "shm"  # the kernel's /dev/shm (multiprocessing's semaphores, DataLoader workers)
         self._spec_dir = self.root / "kernelspec"
-        for path in (self.scratch, self.ipc, self.exchange):
+        for path in (self.scratch, self.ipc, self.exchange, self.shm):
             path.mkdir()
             os.chmod(path, 0o755)
         # the exchange directory itself stays the grader's: the kernel may write only into each probe's own
-        for path in (self.scratch, self.ipc):
+        for path in (self.scratch, self.ipc, self.shm):
             self.give(path)
 
     @property
@@ -322,6 +323,7 @@ class Sandbox:
         args += ["--proc", "/proc", "--dev", "/dev", *_parents(self.scratch)]  # scratch, ipc, exchange: one parent
         for directory in (self.scratch, self.ipc, self.exchange):
             args += ["--bind", str(directory), str(directory)]
+        args += ["--bind", str(self.shm), "/dev/shm"]
         args += ["--remount-ro", "/", "--chdir", str(self.scratch), "--clearenv"]
         for key, value in sorted(env.items()):
             args += ["--setenv", key, value]

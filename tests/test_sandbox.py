@@ -55,7 +55,7 @@ def test_the_kernel_sees_only_its_own_directories_writable_and_nothing_private()
                      "--new-session", "--clearenv", "--proc"):
             assert flag in argv
         writable = {source for kind, source, _ in _bound(argv) if kind != "--ro-bind"}
-        assert writable == {str(box.scratch), str(box.ipc), str(box.exchange)}
+        assert writable == {str(box.scratch), str(box.ipc), str(box.exchange), str(box.shm)}
         sources = [Path(source) for _, source, _ in _bound(argv)]
         for private in (REPO, REPO / "reference", REPO / "grader", Path.home(), REPO / "tests"):
             assert private not in sources, private

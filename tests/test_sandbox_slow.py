@@ -431,3 +431,13 @@ def test_an_attacker_graded_before_its_victim_cannot_touch_it(control, unchanged
         assert float(scores[victim.removesuffix(".ipynb")] or 0) < control.score
     finally:
         _kill(_alive(f"neighbour-{victim}"))
+
+
+# -- what a legitimate notebook may do keeps working -------------------------------------------------------
+def test_multiprocessing_and_dataloader_workers_work_in_the_sandbox(control):
+    cell = ("import multiprocessing, torch\nfrom torch.utils.data import DataLoader, TensorDataset\n"
+            "lock = multiprocessing.Lock()\n"
+            "loader = DataLoader(TensorDataset(torch.arange(10.)), batch_size=2, num_workers=2)\n"
+            "print('TOTAL', sum(float(batch[0].sum()) for batch in loader))")
+    outcome = grade_nb(attacked(cell))
+    assert outcome.score == control.score and outcome.report.cells == [] and "TOTAL 45.0" in outcome.text
