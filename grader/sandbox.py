@@ -251,15 +251,18 @@ class Sandbox:
         self._fs = self.root / "fs"
         self._fs.mkdir()
         if self.uid is not None:
+            sweep_stale_mounts()
+            (self.root / OWNER_FILE).write_text(str(os.getpid()))
             self._mount_scratch()
         self.scratch, self.ipc, self.exchange = self._fs / "scratch", self._fs / "ipc", self._fs / "exchange"
         self.shm = self._fs / "shm"  # the kernel's /dev/shm (multiprocessing's semaphores, DataLoader workers)
+        self.tmp = self._fs / "tmp"  # the kernel's /tmp, for code that writes there by name
         self._spec_dir = self.root / "kernelspec"
-        for path in (self.scratch, self.ipc, self.exchange, self.shm):
+        for path in (self.scratch, self.ipc, self.exchange, self.shm, self.tmp):
             path.mkdir()
             os.chmod(path, 0o755)
         # the exchange directory itself stays the grader's: the kernel may write only into each probe's own
-        for path in (self.scratch, self.ipc, self.shm):
+        for path in (self.scratch, self.ipc, self.shm, self.tmp):
             self.give(path)
 
     @property
@@ -320,7 +323,8 @@ class Sandbox:
         empty.mkdir(mode=0o555, exist_ok=True)
         for directory in masked_dirs():
             args += ["--ro-bind", str(empty), str(directory)]
-        args += ["--proc", "/proc", "--dev", "/dev", *_parents(self.scratch)]  # scratch, ipc, exchange: one parent
+        args += ["--proc", "/proc", "--dev", "/dev", "--bind", str(self.tmp), "/tmp"]
+        args += _parents(self.scratch)  # scratch, ipc, exchange: one parent
         for directory in (self.scratch, self.ipc, self.exchange):
             args += ["--bind", str(directory), str(directory)]
         args += ["--bind", str(self.shm), "/dev/shm"]
@@ -369,6 +373,43 @@ class Sandbox:
             self._mounted = False
         problems += remove_tree(self.root)
         return problems
+
+
+OWNER_FILE = "grader.pid"
+
+
+def sweep_stale_mounts(mounts: str = "/proc/mounts") -> list[Path]:
+    """Unmount and remove the scratch of gradings whose grader died without cleaning up (killed, say).
+
+    Only mounts of this module's tmpfs under a run directory that names its grader's pid are touched,
+    and only once that process is gone. Returns the run directories removed.
+    """
+    import psutil
+
+    removed = []
+    try:
+        lines = Path(mounts).read_text().splitlines()
+    except OSError:
+        return removed
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3 or fields[0] != "grader-scratch" or fields[2] != "tmpfs":
+            continue
+        mount_point = Path(fields[1].replace("\\040", " "))
+        run_dir = mount_point.parent
+        try:
+            owner = int((run_dir / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        if psutil.pid_exists(owner):
+            continue
+        try:
+            subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if not remove_tree(run_dir):
+            removed.append(run_dir)
+    return removed
 
 
 def remove_tree(path: Path) -> list[str]:

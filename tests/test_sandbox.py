@@ -55,7 +55,7 @@ def test_the_kernel_sees_only_its_own_directories_writable_and_nothing_private()
                      "--new-session", "--clearenv", "--proc"):
             assert flag in argv
         writable = {source for kind, source, _ in _bound(argv) if kind != "--ro-bind"}
-        assert writable == {str(box.scratch), str(box.ipc), str(box.exchange), str(box.shm)}
+        assert writable == {str(box.scratch), str(box.ipc), str(box.exchange), str(box.shm), str(box.tmp)}
         sources = [Path(source) for _, source, _ in _bound(argv)]
         for private in (REPO, REPO / "reference", REPO / "grader", Path.home(), REPO / "tests"):
             assert private not in sources, private
@@ -365,3 +365,24 @@ def test_the_last_resort_ends_a_grading_process_that_overruns():
     finished = "from grader.grading import _HardStop\nimport time\nstop = _HardStop(0.5)\nstop.cancel()\ntime.sleep(1.5)\n"
     done = subprocess.run([sys.executable, "-c", finished], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0 and done.stderr == ""
+
+
+def test_scratches_left_by_a_killed_grader_are_swept_and_live_ones_kept(tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    runs = {}
+    for name, owner in (("dead", dead.pid), ("alive", os.getpid()), ("unowned", None)):
+        run = tmp_path / f"grader-run-{name}"
+        (run / "fs" / "scratch").mkdir(parents=True)
+        (run / "fs" / "scratch" / "student.ipynb").write_text("{}")
+        if owner is not None:
+            (run / sandbox.OWNER_FILE).write_text(str(owner))
+        runs[name] = run
+    mounts = tmp_path / "mounts"
+    mounts.write_text("".join(f"grader-scratch {run}/fs tmpfs rw,nosuid,nodev 0 0\n" for run in runs.values())
+                      + f"tmpfs {tmp_path}/other tmpfs rw 0 0\n")
+    assert sandbox.sweep_stale_mounts(str(mounts)) == [runs["dead"]]
+    assert not runs["dead"].exists() and runs["alive"].exists() and runs["unowned"].exists()
