@@ -434,10 +434,13 @@ def test_an_attacker_graded_before_its_victim_cannot_touch_it(control, unchanged
 
 
 # -- what a legitimate notebook may do keeps working -------------------------------------------------------
-def test_multiprocessing_and_dataloader_workers_work_in_the_sandbox(control):
+def test_multiprocessing_dataloader_workers_and_tmp_work_in_the_sandbox(control):
     cell = ("import multiprocessing, torch\nfrom torch.utils.data import DataLoader, TensorDataset\n"
             "lock = multiprocessing.Lock()\n"
             "loader = DataLoader(TensorDataset(torch.arange(10.)), batch_size=2, num_workers=2)\n"
-            "print('TOTAL', sum(float(batch[0].sum()) for batch in loader))")
+            "print('TOTAL', sum(float(batch[0].sum()) for batch in loader))\n"
+            "torch.save(torch.ones(3), '/tmp/checkpoint.pt')\n"
+            "print('LOADED', float(torch.load('/tmp/checkpoint.pt').sum()))")
     outcome = grade_nb(attacked(cell))
-    assert outcome.score == control.score and outcome.report.cells == [] and "TOTAL 45.0" in outcome.text
+    assert outcome.score == control.score and outcome.report.cells == [], outcome.report.cells
+    assert "TOTAL 45.0" in outcome.text and "LOADED 3.0" in outcome.text
