@@ -35,5 +35,6 @@ class PublicCourseHook(BuildHookInterface):
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict) -> None:
-        if self.target_name == "wheel":
+        # an editable install grades from the checkout itself (its own private course): nothing to copy
+        if self.target_name == "wheel" and version != "editable":
             build_data["force_include"].update(public_course_files(Path(self.root)))
