@@ -12,8 +12,6 @@ import tomllib
 from importlib import metadata
 from pathlib import Path
 
-from packaging.version import Version
-
 _LOWER = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*>=\s*([0-9][0-9A-Za-z.]*)")
 RUNTIME_EXTRAS = ("keras", "torch")
 
@@ -37,6 +35,8 @@ def main() -> int:
     if "--verify" not in sys.argv:
         print("\n".join(f"{name}=={version}" for name, version in pins.items()))
         return 0
+    from packaging.version import Version  # installed with the project; the pins themselves need nothing
+
     wrong = []
     for name, version in pins.items():
         installed = metadata.version(name)
