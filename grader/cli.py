@@ -163,9 +163,14 @@ def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple
               help="Also write OUT/gradebook-KIND.csv: a generic CSV, or one Canvas's gradebook import accepts.")
 @click.option("--assignment", help='Canvas column of a one-lab batch, "Name (ID)" (default: the lab id).')
 @click.option("--no-sandbox", is_flag=True, help="Grade even where the kernel sandbox cannot start.")
+@click.option("--post-feedback", is_flag=True,
+              help="Then post each student's report on their Feedback pull request (repositories from the "
+                   "collect.json of SUBMISSIONS; token GITHUB_TOKEN, GH_TOKEN or `gh auth token`).")
+@click.option("--dry-run", is_flag=True, help="With --post-feedback: post nothing, write each comment to OUT/feedback/.")
 def batch(submissions: tuple[Path, ...], out_dir: Path, labs: tuple[str, ...], framework: str | None, jobs: int,
           scheduler: str | None, sequential: bool, seed: int | None, submission_timeout: float, force: bool,
-          roster: Path | None, gradebooks: tuple[str, ...], assignment: str | None, no_sandbox: bool) -> None:
+          roster: Path | None, gradebooks: tuple[str, ...], assignment: str | None, no_sandbox: bool,
+          post_feedback: bool, dry_run: bool) -> None:
     """Grade every notebook in SUBMISSIONS (files or folders) and write OUT/grades.csv and a class summary.
 
     Each submission is graded by its own `grader check` process on a Dask worker (local, or on --scheduler):
@@ -198,7 +203,28 @@ def batch(submissions: tuple[Path, ...], out_dir: Path, labs: tuple[str, ...], f
         _fail(f"the grader failed: {type(exc).__name__}: {exc}", EXIT_INTERNAL)
     click.echo(result.summary_text, nl=False, err=True)
     click.echo("wrote " + ", ".join(str(path) for path in result.written))
+    if post_feedback:
+        _post_feedback(submissions, result.batch.rows, out_dir, dry_run)
     sys.exit(result.exit_code)
+
+
+def _post_feedback(submissions: tuple[Path, ...], rows: list, out_dir: Path, dry_run: bool) -> None:
+    """``grader batch --post-feedback``: the library posts; a student it could not post to is listed."""
+    from grader.feedback import NOT_POSTED, post_class_feedback
+    from grader.github_api import GitHubClient, token_from_environment
+
+    token = "" if dry_run else token_from_environment()
+    client = GitHubClient(token, os.environ.get("GITHUB_API_URL") or "https://api.github.com") if token else None
+
+    def show(outcome) -> None:
+        click.echo(f"  feedback {outcome.submission}: {outcome.status} — {outcome.message}", err=True)
+
+    try:
+        outcomes = post_class_feedback(submissions, rows, out_dir, client, dry_run, show)
+    except InputError as exc:
+        _fail(f"feedback not posted: {exc}", EXIT_INPUT)
+    missed = sum(outcome.status == NOT_POSTED for outcome in outcomes)
+    click.echo(f"feedback: {len(outcomes) - missed} {'to post' if dry_run else 'posted'}, {missed} not posted")
 
 
 def _github_append(variable: str, text: str) -> None:

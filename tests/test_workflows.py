@@ -215,6 +215,29 @@ def test_no_starter_carries_a_hidden_file(lab_id, tmp_path):
         assert public <= {p.name for p in files}
 
 
+def _grader_commands(workflow_path):
+    workflow = yaml.safe_load(workflow_path.read_text())
+    for job in workflow["jobs"].values():
+        for step in job["steps"]:
+            for line in str(step.get("run", "")).replace("\\\n", " ").splitlines():
+                line = line.strip()
+                if line.startswith("grader "):
+                    yield shlex.split(line)[1:]
+
+
+def test_every_grader_option_the_workflows_use_exists(starter_repo, staff_workflow):
+    """A workflow calling `grader batch --post-feedback` on a grader without it would fail only on the runner."""
+    seen = set()
+    for path in (starter_repo / ".github" / "workflows" / "classroom.yml", staff_workflow):
+        for argv in _grader_commands(path):
+            command = main.commands[argv[0]]
+            known = {opt for param in command.params for opt in param.opts}
+            unknown = [arg for arg in argv[1:] if arg.startswith("--") and arg not in known]
+            assert not unknown, (path.name, argv[0], unknown)
+            seen.add(argv[0])
+    assert seen == {"check", "comment", "collect", "batch"}
+
+
 @pytest.mark.slow
 def test_the_students_grade_step_runs_on_a_public_install(starter_repo, root, tmp_path, monkeypatch):
     """The workflow's own command line, on the lab 01 sample, as a student's install runs it (no private course)."""
