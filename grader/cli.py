@@ -359,9 +359,11 @@ def comment(report: Path) -> None:
 @click.option("--org", help="With --staff-workflow: the Classroom's GitHub organisation.")
 @click.option("--prefix", help="With --staff-workflow: the assignment's repository prefix.")
 @click.option("--deadline", help="With --staff-workflow: the deadline, ISO 8601 with a zone.")
+@click.option("--by", type=click.Choice(["commit-date", "push"]), default="commit-date", show_default=True,
+              help="With --staff-workflow: how its `grader collect` decides what came before the deadline.")
 def starter(lab: str, directory: Path, framework: str | None, grader_version: str | None, grader_repo: str | None,
             grader_ref: str | None, staff_workflow: bool, org: str | None, prefix: str | None,
-            deadline: str | None) -> None:
+            deadline: str | None, by: str) -> None:
     """Write the GitHub Classroom template repository of LAB into DIRECTORY (no secret in it).
 
     With --staff-workflow, write the teaching staff's graded-run workflow instead.
@@ -375,7 +377,7 @@ def starter(lab: str, directory: Path, framework: str | None, grader_version: st
                        if not value]
             if missing:
                 raise InputError(f"--staff-workflow needs {', '.join(missing)}")
-            written = write_staff_workflow(load_lab(lab), directory, StaffOptions(org, prefix, deadline))
+            written = write_staff_workflow(load_lab(lab), directory, StaffOptions(org, prefix, deadline, by=by))
         else:
             if not framework:
                 raise InputError("--framework is required for the template repository (keras or torch)")

@@ -72,6 +72,7 @@ class StaffOptions:
     prefix: str
     deadline: str  # ISO 8601 with a zone
     extras: str = "keras,torch"
+    by: str = "commit-date"  # or "push": GitHub's record of pushes decides what came before the deadline
 
 
 def _template(name: str) -> str:
@@ -119,6 +120,8 @@ def staff_workflow(lab: Lab, staff: StaffOptions) -> str:
     from grader.collect import parse_deadline, valid_login
 
     deadline = parse_deadline(staff.deadline)
+    if staff.by not in ("commit-date", "push"):
+        raise InputError(f"--by {staff.by!r}: choose commit-date or push")
     if not valid_login(staff.org):
         raise InputError(f"--org {staff.org!r} is not a GitHub organisation name")
     if not re.fullmatch(r"[A-Za-z0-9._-]+", staff.prefix):
@@ -127,7 +130,7 @@ def staff_workflow(lab: Lab, staff: StaffOptions) -> str:
     minutes = int(lab.limits.notebook_timeout // 60) * 4 + 60
     return fill(
         _template("staff_workflow.yml"), lab=lab.id, deadline=deadline, org=staff.org, prefix=staff.prefix,
-        cron=f"{run_at.minute} {run_at.hour} {run_at.day} {run_at.month} *", extras=staff.extras,
+        cron=f"{run_at.minute} {run_at.hour} {run_at.day} {run_at.month} *", extras=staff.extras, by=staff.by,
         timeout_minutes=str(min(360, minutes)),
     )
 

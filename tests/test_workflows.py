@@ -180,6 +180,16 @@ def test_staff_workflow_collects_grades_in_the_sandbox_and_posts_feedback(staff_
     upload = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
     assert "grading/" in upload["with"]["path"]
     assert '"$DEADLINE"' in steps and "${{" not in steps  # inputs reach the shell through env, never inline
+    assert "--by commit-date" in steps
+
+
+def test_staff_workflow_by_push(tmp_path):
+    result = CliRunner().invoke(main, ["starter", "01-rnn-cells", str(tmp_path), "--staff-workflow", "--org", "course",
+                                       "--prefix", "lab1", "--deadline", "2026-12-01T23:59:00Z", "--by", "push"])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / ".github" / "workflows" / "graded-01-rnn-cells.yml"
+    assert "--by push --out submissions" in path.read_text()
+    _check([path], persona="auditor")
 
 
 def test_starter_refuses_a_non_empty_directory(tmp_path):
