@@ -322,7 +322,8 @@ class KernelSession:
             if error.get("ename") == _TIMEOUT_ENAME:
                 return CellOutcome("timeout", f"ran longer than {timeout:.0f} s and was interrupted",
                                    seconds, outputs)
-            return CellOutcome("error", f"{error.get('ename')}: {error.get('evalue', '')}"[:500], seconds, outputs)
+            text = f"{error.get('ename')}: {error.get('evalue', '')}"
+            return CellOutcome("error", text if len(text) <= 500 else text[:499] + "…", seconds, outputs)
         return CellOutcome("ok", "", seconds, outputs)
 
     def responsive(self, timeout: float = _GRACE_SECONDS) -> bool:

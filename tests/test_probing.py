@@ -17,7 +17,7 @@ def harness():
     """The kernel-side harness, loaded as the kernel loads it, with a NumPy-only adapter."""
     namespace = {"__name__": "__grader__", "to_tensor": lambda array: array, "to_numpy": np.asarray}
     exec(compile(source("harness"), "<grader-harness>", "exec"), namespace)
-    return type("Harness", (), {name: staticmethod(namespace[name]) for name in ("encode", "decode")})
+    return type("Harness", (), {name: staticmethod(namespace[name]) for name in ("encode", "decode", "describe_error")})
 
 
 def test_inputs_round_trip_through_the_kernel_decoder(harness):
@@ -78,3 +78,12 @@ def test_pickled_arrays_are_refused(tmp_path):
 def test_malformed_answers_are_probe_errors(tmp_path, payload):
     with pytest.raises(ProbeError):
         read_response(*_write(tmp_path, payload), ["c1"])
+
+
+def test_a_long_error_message_is_cut_with_an_ellipsis(harness):
+    try:
+        raise ValueError("shape mismatch " * 1000)
+    except ValueError as exc:
+        described = harness.describe_error(exc)
+    assert described["message"].endswith("…") and len(described["message"]) == 2000
+    assert described["message"].startswith("shape mismatch shape mismatch")

@@ -77,17 +77,21 @@ def encode(value, arrays, prefix, depth=0):
     return {"__array__": key, "type": _type_name(value)}
 
 
+def _cut(text, limit):
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def describe_error(exc):
     frames = traceback.extract_tb(exc.__traceback__)
     student_frames = [f for f in frames if "<grader-" not in f.filename]
     where = ""
     if student_frames:
         last = student_frames[-1]
-        where = f"line {last.lineno} of {last.name}: {(last.line or '').strip()}"[:300]
+        where = _cut(f"line {last.lineno} of {last.name}: {(last.line or '').strip()}", 300)
     return {
         "type": type(exc).__name__,
         "mro": [f"{c.__module__}.{c.__qualname__}" for c in type(exc).__mro__],
-        "message": str(exc)[:_MAX_TEXT],
+        "message": _cut(str(exc), _MAX_TEXT),
         "where": where,
         "missing": isinstance(exc, MissingName),
     }
