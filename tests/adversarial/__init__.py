@@ -38,3 +38,17 @@ def printed(nb: nbformat.NotebookNode) -> str:
             parts.append(str((out.get("data") or {}).get("text/plain", "")))
             parts.append(f"{out.get('ename', '')}: {out.get('evalue', '')}")
     return "\n".join(parts)
+
+
+def detached(code: str, marker: str) -> str:
+    """A cell that starts ``code`` as a double-forked ``setsid`` daemon (``marker`` names it in the process
+    table) and returns at once: the daemon is no child of the kernel any more."""
+    return f'''
+import os, subprocess, sys
+if os.fork() == 0:
+    os.setsid()
+    subprocess.Popen([sys.executable, "-c", {code!r}, {marker!r}], start_new_session=True,
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os._exit(0)
+os.wait()
+'''

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from adversarial import detached
+
 
 def cell(marker: str, report: str, seconds: float = 20.0) -> str:
     forged = '{"score": 22.0, "max_score": 22.0, "checks": [], "forged": true}'
@@ -16,12 +18,4 @@ while time.time() < end:
         pass
     time.sleep(0.05)
 '''
-    return f'''
-import os, subprocess, sys
-if os.fork() == 0:
-    os.setsid()
-    subprocess.Popen([sys.executable, "-c", {code!r}, {marker!r}], start_new_session=True,
-                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os._exit(0)
-os.wait()
-'''
+    return detached(code, marker)

@@ -7,6 +7,8 @@ notebook named after ``victim``.
 
 from __future__ import annotations
 
+from adversarial import detached
+
 
 def cell(victim: str, seconds: float = 90.0) -> str:
     code = f'''
@@ -22,12 +24,4 @@ while time.time() < end:
                 pass
     time.sleep(0.05)
 '''
-    return f'''
-import os, subprocess, sys
-if os.fork() == 0:
-    os.setsid()
-    subprocess.Popen([sys.executable, "-c", {code!r}, "neighbour-{victim}"], start_new_session=True,
-                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os._exit(0)
-os.wait()
-'''
+    return detached(code, f"neighbour-{victim}")
