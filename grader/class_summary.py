@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from grader.batch import GRADED, Row
+from grader.report import cut
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?", re.I)
 SLOWEST = 5
@@ -142,8 +143,7 @@ def _fmt(value: float | None) -> str:
 
 
 def _cut(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return cut(" ".join(text.split()), limit)
 
 
 # -- terminal ----------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from grader.batch import GRADER_ERROR, NOT_GRADED, Task, run_task, task_result
+from grader.report import cut
 
 # A task retried this many times after an exception, and after a worker death on the embedded cluster.
 RETRIES = 1
@@ -106,8 +107,7 @@ class DaskEngine:
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:
-    text = " ".join(str(exc).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return cut(" ".join(str(exc).split()), limit)
 
 
 def _scheduler_settings(dask_scheduler: Any = None) -> tuple[int, float]:

@@ -23,6 +23,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.errors import KernelError
 from grader.process_tree import kill_all, process_family
+from grader.report import cut
 
 if TYPE_CHECKING:
     from grader.sandbox import Sandbox
@@ -322,8 +323,7 @@ class KernelSession:
             if error.get("ename") == _TIMEOUT_ENAME:
                 return CellOutcome("timeout", f"ran longer than {timeout:.0f} s and was interrupted",
                                    seconds, outputs)
-            text = f"{error.get('ename')}: {error.get('evalue', '')}"
-            return CellOutcome("error", text if len(text) <= 500 else text[:499] + "…", seconds, outputs)
+            return CellOutcome("error", cut(f"{error.get('ename')}: {error.get('evalue', '')}", 500), seconds, outputs)
         return CellOutcome("ok", "", seconds, outputs)
 
     def responsive(self, timeout: float = _GRACE_SECONDS) -> bool:

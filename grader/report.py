@@ -10,6 +10,12 @@ PASSED, FAILED, ERROR = "passed", "failed", "error"
 SKIPPED = "skipped"
 
 
+def cut(text: str, limit: int) -> str:
+    """``text`` at most ``limit`` characters long, an ellipsis saying where it was cut (every message a report
+    carries that may be long is cut this way)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass
 class CheckResult:
     id: str

@@ -12,6 +12,7 @@ import numpy as np
 
 from grader.probing import CallResult, Opaque
 from grader.recorded import NotRecorded
+from grader.report import cut
 
 
 @dataclass
@@ -70,11 +71,6 @@ def fmt_shape(value: Any) -> str:
     if isinstance(value, Opaque):
         return f"a {value.type_name}"
     return cut(f"a {type(value).__name__} ({value!r})", 120)
-
-
-def cut(text: str, limit: int) -> str:
-    """``text`` at most ``limit`` characters long, an ellipsis saying where it was cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def as_array(value: Any, what: str) -> np.ndarray:

@@ -13,7 +13,6 @@ from grader.checks.base import (
     Plan,
     Verdict,
     compare,
-    cut,
     matches,
     optional,
     require_ok,
@@ -21,6 +20,7 @@ from grader.checks.base import (
 )
 from grader.numerics import rnn
 from grader.probing import CallResult, Opaque
+from grader.report import cut
 
 _F32 = np.float32
 _ATOL = 1e-5
