@@ -12,11 +12,11 @@ from grader.checks.tracing import (
     MASK_VALUE,
     hidden_inputs,
     hidden_labels,
-    prepare_sequences,
     rmse_observed,
     roc_auc,
 )
 from grader.checks.tracing import balanced_accuracy as balanced
+from grader.numerics.mooc import prepare_sequences
 from grader.probing import CallError, CallResult
 
 LAB = "02-tracing-vs-passfail"

@@ -1,7 +1,7 @@
 """Check kinds of lab 02: sequences from long tables, the masked loss, masking, and metrics on hidden data.
 
 The grader prepares the hidden inputs itself, with its own implementation of the documented rules of
-``prepare_sequences`` (:func:`prepare_sequences` below): a student whose ``prepare_sequences`` is wrong
+``prepare_sequences`` (:func:`grader.numerics.mooc.prepare_sequences`, private): a student whose ``prepare_sequences`` is wrong
 loses that check only, and the models are judged on exactly the inputs the lab describes. Hidden labels
 (quiz scores, pass/fail) are read in ``judge`` only; the kernel gets inputs and returns predictions.
 """
@@ -49,16 +49,11 @@ def _pandas() -> Any:
     return pandas
 
 
-# -- the grader's own implementation of the lab's rules ------------------------------------------------
+# -- the lab's data: fixed feature ranges, hidden inputs and labels ----------------------------------------
 def feature_ranges(public_dir: Path) -> dict[str, tuple[float, float]]:
     """The fixed scaling range of every feature (``public/mooc_feature_ranges.csv``)."""
     table = _pandas().read_csv(Path(public_dir) / FEATURE_RANGES)
     return {str(row.feature): (float(row.min), float(row.max)) for row in table.itertuples()}
-
-
-def prepare_sequences(features: Any, quizzes: Any, ranges: dict[str, tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
-    """``(X, y)`` as the lab defines them (the grader's own implementation, private: :mod:`grader.numerics.mooc`)."""
-    return mooc.prepare_sequences(features, quizzes, ranges)
 
 
 @dataclass(frozen=True)
@@ -75,7 +70,7 @@ def _hidden_inputs(hidden_dir: str) -> HiddenInputs:
     folder = Path(hidden_dir)
     features = pd.read_csv(folder / HIDDEN_FEATURES)
     quizzes = pd.read_csv(folder / HIDDEN_QUIZZES)
-    x, y = prepare_sequences(features, quizzes, feature_ranges(folder.parent / "public"))
+    x, y = mooc.prepare_sequences(features, quizzes, feature_ranges(folder.parent / "public"))
     x.setflags(write=False)
     return HiddenInputs(features, quizzes, x, y[:, :, 0] != MASK_VALUE)
 
@@ -230,8 +225,8 @@ class SequencePreparation(CheckKind):
             columns = [c for c in f_frame.columns if c not in ID_COLUMNS]
             own = {c: (float(f_frame[c].min()), float(f_frame[c].max())) for c in columns}
             own = {c: (low, high if high > low else low + 1.0) for c, (low, high) in own.items()}
-            expected.append((label, *prepare_sequences(f_frame, q_frame, ranges),
-                             prepare_sequences(f_frame, q_frame, own)[0], columns))
+            expected.append((label, *mooc.prepare_sequences(f_frame, q_frame, ranges),
+                             mooc.prepare_sequences(f_frame, q_frame, own)[0], columns))
         return Plan(calls, {"expected": expected})
 
     def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
@@ -414,7 +409,7 @@ def _pack_observed(x: np.ndarray, weeks: int) -> tuple[np.ndarray, list[np.ndarr
 def _public_students(public_dir: str, count: int) -> tuple[np.ndarray, np.ndarray]:
     pd = _pandas()
     folder = Path(public_dir)
-    x, y = prepare_sequences(pd.read_csv(folder / PUBLIC_FEATURES), pd.read_csv(folder / PUBLIC_QUIZZES),
+    x, y = mooc.prepare_sequences(pd.read_csv(folder / PUBLIC_FEATURES), pd.read_csv(folder / PUBLIC_QUIZZES),
                              feature_ranges(folder))
     chosen = np.flatnonzero((y[:, :, 0] != MASK_VALUE).sum(axis=1) >= 6)[:count]
     return x[chosen], y[chosen, :, 0]
