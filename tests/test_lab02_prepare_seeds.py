@@ -7,35 +7,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sweep_oracles import prepare_sequences_numpy
 
 from grader.checks.base import CheckContext
-from grader.checks.tracing import SequencePreparation, feature_ranges
+from grader.checks.tracing import SequencePreparation
 from grader.course import load_lab
 from grader.probing import CallResult
 
 LAB = load_lab("02-tracing-vs-passfail")
-RANGES = feature_ranges(LAB.public_dir)
-
-
-def student_prepare(features: pd.DataFrame, quizzes: pd.DataFrame, clip: bool) -> tuple[np.ndarray, np.ndarray]:
-    columns = [c for c in features.columns if c not in ("student_id", "week")]
-    students = np.sort(features["student_id"].unique())
-    grid = pd.MultiIndex.from_product([students, range(1, 11)], names=["student_id", "week"])
-    low = np.array([RANGES[c][0] for c in columns])
-    high = np.array([RANGES[c][1] for c in columns])
-    values = features.set_index(["student_id", "week"])[columns].reindex(grid).fillna(0.0)
-    x = (values.to_numpy(np.float64, copy=True).reshape(len(students), 10, len(columns)) - low) / (high - low)
-    x = np.clip(x, 0.0, 1.0) if clip else x
-    scores = quizzes.set_index(["student_id", "week"])["quiz_score"].reindex(grid)
-    y = scores.to_numpy(np.float64, copy=True).reshape(len(students), 10, 1)
-    missing = np.isnan(y[:, :, 0])
-    x[missing], y[missing] = -1.0, -1.0
-    return x.astype(np.float32), y.astype(np.float32)
 
 
 def answers(plan, clip: bool) -> dict[str, CallResult]:
-    return {call["id"]: CallResult(True, student_prepare(pd.DataFrame(call["args"][0].columns),
-                                                         pd.DataFrame(call["args"][1].columns), clip))
+    return {call["id"]: CallResult(True, prepare_sequences_numpy(pd.DataFrame(call["args"][0].columns),
+                                                                 pd.DataFrame(call["args"][1].columns), clip))
             for call in plan.calls}
 
 
