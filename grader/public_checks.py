@@ -22,7 +22,7 @@ from grader.checks.base import CheckContext, CheckKind, Plan
 from grader.recorded import FORMAT_VERSION, RecordedCheck, read_recording, replaying
 from grader.report import PASSED, SKIPPED, CheckResult
 from grader.spec import CheckSpec, Lab
-from grader.standin import has_standin, standin_hidden_dir
+from grader.standin import public_hidden_dir
 
 PENDING = "graded by your instructors"
 
@@ -61,7 +61,7 @@ class PublicChecks:
         self.lab = lab
         recorded_for, self.recorded = read_recording(lab.root, framework)
         self.stale = bool(self.recorded) and recorded_for != fingerprint(lab, framework)
-        self.hidden_dir = standin_hidden_dir(lab) if has_standin(lab) else lab.root / "hidden"
+        self.hidden_dir = public_hidden_dir(lab)
 
     def judge(self, run: Run, check: CheckSpec) -> CheckResult:
         entry = self.recorded.get(check.id)

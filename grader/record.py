@@ -36,7 +36,7 @@ from grader.recorded import (
     write_recording,
 )
 from grader.spec import CheckSpec, Lab
-from grader.standin import has_standin, standin_hidden_dir
+from grader.standin import public_hidden_dir
 
 RECORD_SEED = 20261201
 
@@ -45,7 +45,7 @@ def record_lab(lab: Lab, progress: Callable[[str], None] | None = None) -> list[
     """Record every check of ``lab`` in every flavour; returns the files written."""
     say = progress or (lambda message: None)
     written: list[Path] = []
-    hidden_dir = standin_hidden_dir(lab) if has_standin(lab) else lab.hidden_dir
+    hidden_dir = public_hidden_dir(lab)
     for framework, flavour in lab.flavours.items():
         say(f"{framework}: running the reference")
         with Grading(lab, framework, RECORD_SEED, progress) as run:

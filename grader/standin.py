@@ -32,9 +32,6 @@ def _write(path: Path, lines: list[bytes]) -> None:
     path.write_bytes(data)
 
 
-def has_standin(lab: Lab) -> bool:
-    return bool(lab.public_standin) and lab.public_dir.is_dir()
-
 
 @cache
 def _build(lab_id: str, public_dir: str, mapping: tuple[tuple[str, str, int], ...]) -> Path:
@@ -50,8 +47,12 @@ def _build(lab_id: str, public_dir: str, mapping: tuple[tuple[str, str, int], ..
     return hidden
 
 
-def standin_hidden_dir(lab: Lab) -> Path:
-    """A folder laid out like ``hidden/`` holding the public stand-ins (built once per process)."""
+def public_hidden_dir(lab: Lab) -> Path:
+    """Where the checks look for hidden data when they run on public data: a folder laid out like ``hidden/``
+    holding the public stand-ins (built once per process), or, for a lab that reads no hidden data, a
+    ``hidden/`` folder that does not exist."""
+    if not lab.public_standin or not lab.public_dir.is_dir():
+        return lab.root / "hidden"
     mapping = tuple(
         (target, str(entry["from"]), int(entry["first"]) if "first" in entry else -int(entry["last"]))
         for target, entry in sorted(lab.public_standin.items())

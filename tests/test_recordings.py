@@ -14,7 +14,7 @@ from grader.course import lab_ids, load_lab
 from grader.probing import CallResult
 from grader.public_checks import fingerprint
 from grader.recorded import map_leaves, read_recording, replaying
-from grader.standin import has_standin, standin_hidden_dir
+from grader.standin import public_hidden_dir
 
 FLAVOURS = [(lab, framework) for lab in lab_ids() for framework in load_lab(lab).flavours]
 # kinds whose answers are values compared with expected ones: any change of the values must fail them
@@ -24,7 +24,7 @@ VALUE_KINDS = {"cell_step", "run_sequence", "make_windows", "reshape_windows", "
 
 def _context(lab, framework, check, seed):
     """As a grading without the private course builds it (grader.grading.Grading.context)."""
-    hidden = standin_hidden_dir(lab) if has_standin(lab) else lab.hidden_dir
+    hidden = public_hidden_dir(lab)
     return CheckContext(framework, np.random.default_rng([seed, zlib.crc32(check.id.encode())]), hidden, lab.id)
 
 
