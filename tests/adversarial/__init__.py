@@ -30,13 +30,21 @@ def write(nb: nbformat.NotebookNode, path: Path) -> Path:
 
 
 def printed(nb: nbformat.NotebookNode) -> str:
-    """Everything the executed notebook's cells printed (streams, results, errors)."""
+    """Everything the executed notebook's cells printed (streams, results, errors).
+
+    A kernel may send one ``print`` as several stream messages ("TOTAL", " 45.0\\n"), so a cell's
+    consecutive stream outputs are joined as they were written, without a separator."""
     parts = []
     for cell in nb.cells:
+        stream = ""
         for out in cell.get("outputs", []):
-            parts.append(str(out.get("text", "")))
-            parts.append(str((out.get("data") or {}).get("text/plain", "")))
-            parts.append(f"{out.get('ename', '')}: {out.get('evalue', '')}")
+            if out.get("output_type") == "stream":
+                stream += str(out.get("text", ""))
+                continue
+            parts += [stream, str((out.get("data") or {}).get("text/plain", "")),
+                      f"{out.get('ename', '')}: {out.get('evalue', '')}"]
+            stream = ""
+        parts.append(stream)
     return "\n".join(parts)
 
 
