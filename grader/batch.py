@@ -143,6 +143,7 @@ class Task:
     require_sandbox: bool = False
     argv: tuple[str, ...] = CHECK_ARGV
     expect_private: bool = False  # the client has the private course: a report of public checks only is no grade
+    expected_seconds: float = 0.0  # the batch starts the slowest first, so that no worker idles at the end
 
 
 def task_result(outcome: str, message: str = "", **values: Any) -> dict[str, Any]:
@@ -386,7 +387,7 @@ def sandbox_available() -> tuple[bool, str]:
 # -- engines -----------------------------------------------------------------------------------------
 
 class Engine(Protocol):
-    """Runs tasks and yields ``(task, result)`` as each finishes, in any order."""
+    """Runs tasks (starting them in the order given) and yields ``(task, result)`` as each finishes, in any order."""
 
     slots: int
 
@@ -435,14 +436,32 @@ class Planned:
 
 def notebook_lab(data: bytes) -> str | None:
     """The lab a notebook's metadata names (``metadata.grader.lab``), or None; never raises."""
+    return _grader_metadata(data, "lab")
+
+
+def notebook_framework(data: bytes) -> str | None:
+    """The flavour a notebook's metadata names (``metadata.grader.framework``), or None; never raises."""
+    return _grader_metadata(data, "framework")
+
+
+def _grader_metadata(data: bytes, name: str) -> str | None:
     try:
         nb = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError, MemoryError):
         return None
     meta = nb.get("metadata") if isinstance(nb, dict) else None
     grader_meta = meta.get("grader") if isinstance(meta, dict) else None
-    lab = grader_meta.get("lab") if isinstance(grader_meta, dict) else None
-    return lab if isinstance(lab, str) else None
+    value = grader_meta.get(name) if isinstance(grader_meta, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def expected_seconds(spec: Any, framework: str | None) -> float:
+    """How long grading a submission of ``spec`` should take: its flavour's reference grading time, the slowest
+    flavour's when the flavour is not known yet, 0 when the spec says nothing."""
+    known = {name: flavour.grading_seconds for name, flavour in spec.flavours.items() if flavour.grading_seconds}
+    if framework in known:
+        return float(known[framework])
+    return float(max(known.values(), default=0.0))
 
 
 def resume_key(data: bytes, lab: str | None, framework: str | None, seed: int, version: str) -> str:
@@ -520,8 +539,10 @@ def plan(submissions: Sequence[Submission], options: BatchOptions) -> tuple[list
         if not options.force:
             item.row = load_state(options.out_dir, submission, key)
         if item.row is None:
+            framework = options.framework or notebook_framework(data)
             item.task = Task(submission.name, submission.path.name, data, lab, tuple(check_options),
-                             options.timeout, private and not options.no_sandbox, options.argv, private)
+                             options.timeout, private and not options.no_sandbox, options.argv, private,
+                             expected_seconds(specs[lab], framework))
         planned.append(item)
     return planned, labs
 
@@ -678,7 +699,9 @@ def grade_batch(submissions: Sequence[Submission], options: BatchOptions, engine
     options.out_dir.mkdir(parents=True, exist_ok=True)
     _save_seed(options.out_dir, options.seed)
     rows: dict[str, Row] = {item.submission.name: item.row for item in planned if item.row is not None}
-    tasks = [item.task for item in planned if item.task is not None]
+    # longest expected first (stable: equal costs keep the submissions' order), so that the batch does not end
+    # with one worker still grading a slow lab while the others have nothing left
+    tasks = sorted((item.task for item in planned if item.task is not None), key=lambda task: -task.expected_seconds)
     by_name = {item.submission.name: item for item in planned}
     if listener is not None:
         listener.start(len(planned), sum(row.resumed for row in rows.values()))

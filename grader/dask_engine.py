@@ -21,6 +21,18 @@ from grader.report import cut
 # A task retried this many times after an exception, and after a worker death on the embedded cluster.
 RETRIES = 1
 
+# A grading task spends its time waiting on a ``grader check`` process, and every core is wanted by the
+# students' kernels: on the embedded cluster Dask's own sampling (the statistical profiler every 10 ms, the GIL
+# monitor, the system monitor twice a second, a 20 ms event-loop tick) is turned down. On two cores this took
+# the workers, scheduler and client from 0.08 to 0.02 cores (benchmarks/results/batch_throughput.md).
+QUIET = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.admin.tick.interval": "200ms",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
 
 class DaskEngine:
     """Submit each task to a Dask cluster and yield results as they finish."""
@@ -49,7 +61,7 @@ class DaskEngine:
         # worker-saturation 1.0: a worker holds no more tasks than it has threads, so a worker's death is held
         # against the one submission it was grading, never against one merely queued there
         with dask.config.set({"distributed.scheduler.allowed-failures": RETRIES,
-                              "distributed.scheduler.worker-saturation": 1.0}):
+                              "distributed.scheduler.worker-saturation": 1.0, **QUIET}):
             self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
                                         host="127.0.0.1", dashboard_address=None, memory_limit=0,
                                         silence_logs=logging.CRITICAL)
@@ -83,8 +95,11 @@ class DaskEngine:
 
         assert self.client is not None, "use the engine as a context manager"
         batch = uuid.uuid4().hex[:8]
+        # the scheduler starts tasks in the order given (the batch puts the slowest first): the first has the
+        # highest priority
         futures = {self.client.submit(run_task, task, key=f"grade-{task.name}-{batch}", retries=RETRIES,
-                                      pure=False): task for task in tasks}
+                                      pure=False, priority=len(tasks) - rank): task
+                   for rank, task in enumerate(tasks)}
         try:
             for future in as_completed(futures):
                 task = futures[future]

@@ -30,6 +30,7 @@ class Flavour:
     framework: str
     notebook: Path
     reference: Path
+    grading_seconds: float | None = None  # the reference's grading time: grader batch starts the slowest first
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def parse_lab(data: dict[str, Any], lab_dir: Path, known_kinds: set[str] | None 
 
     root = private_root() or course_root()  # reference notebooks are private
     flavours = {
-        name: Flavour(name, lab_dir / entry["notebook"], root / entry["reference"])
+        name: Flavour(name, lab_dir / entry["notebook"], root / entry["reference"], entry.get("grading_seconds"))
         for name, entry in data["flavours"].items()
     }
     checks = tuple(

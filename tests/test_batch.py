@@ -427,3 +427,15 @@ def test_a_rerun_without_seed_resumes_with_the_seed_of_the_batch_in_out(tmp_path
     assert runner.invoke(main, ["batch", "subs", "--out", str(tmp_path / "fresh")]).exit_code == 0
     assert seen[:2] == [4242, 5] and isinstance(seen[2], int)
     assert batch.batch_seed(out) == 4242 and batch.batch_seed(tmp_path / "fresh") is None
+
+
+def test_a_submissions_expected_time_is_its_flavours_else_the_slowest_flavours():
+    from grader.course import load_lab
+
+    lab = load_lab("03-windowing-forecast")
+    keras, torch = (lab.flavours[name].grading_seconds for name in ("keras", "torch"))
+    assert keras > torch > 0
+    assert batch.expected_seconds(lab, "torch") == torch and batch.expected_seconds(lab, "keras") == keras
+    assert batch.expected_seconds(lab, None) == keras and batch.expected_seconds(lab, "jax") == keras
+    for lab_id in ("01-rnn-cells", "02-tracing-vs-passfail", "04-gradient-clipping", "05-improving-rnns"):
+        assert all(flavour.grading_seconds for flavour in load_lab(lab_id).flavours.values()), lab_id

@@ -80,3 +80,22 @@ def test_a_worker_killed_mid_task_costs_one_retry_and_the_batch_completes(tmp_pa
         time.sleep(0.1)
     else:
         raise AssertionError("the grading process of the killed worker was left running")
+
+
+def test_a_local_cluster_starts_the_slowest_submissions_first(tmp_path):
+    # each lab's flavours carry the reference's grading time: lab 01 keras 18.4 s, lab 04 keras 15.9 s,
+    # lab 04 torch 11.0 s, lab 01 torch 4.8 s; one worker runs the tasks one at a time, in the order it gets them
+    submitted = [("01-rnn-cells", "torch"), ("04-gradient-clipping", "torch"), ("01-rnn-cells", "keras"),
+                 ("04-gradient-clipping", "keras"), ("01-rnn-cells", "torch")]
+    for i, (lab, framework) in enumerate(submitted):
+        notebook(tmp_path / "class" / f"s{i}" / f"{lab}-{framework}-{i}.ipynb", lab=lab, framework=framework)
+    log = tmp_path / "order.txt"
+    script = f"import sys; open({str(log)!r}, 'a').write(sys.argv[2].rsplit('/', 1)[1] + '\\n'); sys.exit(3)"
+    options = BatchOptions(out_dir=tmp_path / "out", seed=5, argv=fake(script), no_sandbox=True,
+                           labs=("01-rnn-cells", "04-gradient-clipping"))
+    with DaskEngine(jobs=1) as engine:
+        rows = grade_batch(find_submissions([tmp_path / "class"]), options, engine).rows
+    assert log.read_text().split() == ["01-rnn-cells-keras-2.ipynb", "04-gradient-clipping-keras-3.ipynb",
+                                       "04-gradient-clipping-torch-1.ipynb", "01-rnn-cells-torch-0.ipynb",
+                                       "01-rnn-cells-torch-4.ipynb"]
+    assert [row.name.split("__")[0] for row in rows] == ["s0", "s1", "s2", "s3", "s4"]  # rows keep the class's order
