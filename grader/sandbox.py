@@ -317,17 +317,17 @@ class Sandbox:
         python = python or sys.executable
         binary = bwrap_path() or "bwrap"
         args = [binary, *_namespace_args(), *_system_binds()]
+        args += ["--proc", "/proc", "--dev", "/dev", "--bind", str(self.tmp), "/tmp", "--bind", str(self.shm), "/dev/shm"]
+        # the Python environment after the kernel's own /tmp and /dev/shm, which would hide one installed there
         for directory in python_dirs():
             args += [*_parents(directory), "--ro-bind", str(directory), str(directory)]
         empty = self.root / "empty"
         empty.mkdir(mode=0o555, exist_ok=True)
         for directory in masked_dirs():
             args += ["--ro-bind", str(empty), str(directory)]
-        args += ["--proc", "/proc", "--dev", "/dev", "--bind", str(self.tmp), "/tmp"]
         args += _parents(self.scratch)  # scratch, ipc, exchange: one parent
         for directory in (self.scratch, self.ipc, self.exchange):
             args += ["--bind", str(directory), str(directory)]
-        args += ["--bind", str(self.shm), "/dev/shm"]
         args += ["--remount-ro", "/", "--chdir", str(self.scratch), "--clearenv"]
         for key, value in sorted(env.items()):
             args += ["--setenv", key, value]

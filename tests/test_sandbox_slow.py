@@ -178,6 +178,27 @@ def test_the_installed_environment_is_read_only(control, unchanged):
         planted.unlink(missing_ok=True)
 
 
+def test_a_python_environment_installed_under_tmp_is_visible_and_read_only(control, monkeypatch, tmp_path):
+    # a checkout cloned into /tmp with its virtual environment inside: the kernel's own /tmp must not hide it
+    env = tmp_path / "venv"
+    env.mkdir()
+    (env / "MARKER").write_text("present")
+    for path in (tmp_path, env):
+        path.chmod(0o755)
+    (env / "MARKER").chmod(0o644)
+    assert str(env).startswith("/tmp/")
+    dirs = sandbox.python_dirs()
+    monkeypatch.setattr(sandbox, "python_dirs", lambda: [*dirs, env])
+    cell = (f"import pathlib\np = pathlib.Path({str(env / 'MARKER')!r})\n"
+            "print('READ', p.read_text() if p.exists() else 'missing')\n"
+            "try:\n    (p.parent / 'planted').write_text('x'); print('WROTE')\n"
+            "except OSError as exc:\n    print('REFUSED', type(exc).__name__)")
+    outcome = grade_nb(attacked(cell))
+    assert outcome.score == control.score
+    assert "READ present" in outcome.text and "REFUSED" in outcome.text, outcome.text
+    assert not (env / "planted").exists()
+
+
 # -- credentials -----------------------------------------------------------------------------------------
 def test_no_credential_reaches_the_kernel(control, unchanged, tmp_path):
     prefix = "ghsattack"
