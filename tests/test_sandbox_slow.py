@@ -171,6 +171,8 @@ def test_the_installed_environment_is_read_only(control, unchanged):
     import sysconfig
 
     planted = Path(sysconfig.get_paths()["purelib"]) / f"zz_{marker}.pth"
+    if not os.access(planted.parent, os.W_OK):
+        return  # a grader's user that cannot write its environment either (the suite run unprivileged): no control
     try:
         bare = grade_nb(attacked(install_poisoning.cell(marker)), use_sandbox=False)
         assert planted.exists() and "'pth'" in bare.text
