@@ -219,7 +219,8 @@ class KernelSession:
                                           stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
             self._client.start_new_kernel_client()
         except Exception as exc:  # noqa: BLE001 - any failure to start is the grader's problem
-            raise KernelError(f"could not start a Jupyter kernel: {exc}") from exc
+            why = self.sandbox.diagnose(self.env) if self.sandbox is not None else ""
+            raise KernelError(f"could not start a Jupyter kernel: {exc}" + (f" ({why})" if why else "")) from exc
         if self.memory_mb:
             pid = self._kernel_pid()
             if pid:

@@ -336,6 +336,27 @@ class Sandbox:
         launcher = _LAUNCHER.format(limits=repr(self.rlimits()), uid=repr(self.uid))
         return [*args, "--", python, "-c", launcher, python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
+    def diagnose(self, env: dict[str, str], python: str | None = None) -> str:
+        """Why a kernel cannot start in this sandbox, in one line, or "" when its Python starts there; never raises.
+
+        Runs the kernel's own command (the same mounts, limits and user) with ``python -I -c "import
+        ipykernel_launcher"`` in place of the kernel: isolated mode, so nothing left in the scratch is run.
+        """
+        python = python or sys.executable
+        argv = self.argv(env, python)
+        end = len(argv) - 1 - argv[::-1].index("--")  # bwrap's last option; then the launcher, then the kernel
+        argv = [*argv[:end + 4], python, "-I", "-c", "import ipykernel_launcher"]
+        try:
+            done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"the sandbox could not run Python: {exc}"
+        if done.returncode == 0:
+            return ""
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        last = " ".join(lines[-1].split())[:300] if lines else f"exit status {done.returncode}"
+        return f"Python could not start inside the sandbox: {last}"
+
     def kernel_manager(self, env: dict[str, str]):
         """A jupyter_client kernel manager for a kernel in this sandbox (ipc transport, kernelspec in a temp dir)."""
         from jupyter_client import AsyncKernelManager

@@ -386,3 +386,21 @@ def test_scratches_left_by_a_killed_grader_are_swept_and_live_ones_kept(tmp_path
                       + f"tmpfs {tmp_path}/other tmpfs rw 0 0\n")
     assert sandbox.sweep_stale_mounts(str(mounts)) == [runs["dead"]]
     assert not runs["dead"].exists() and runs["alive"].exists() and runs["unowned"].exists()
+
+
+@pytest.mark.skipif(not sandbox.available()[0], reason="bubblewrap cannot start here")
+def test_a_python_the_sandbox_cannot_run_is_diagnosed_in_one_line(monkeypatch):
+    if not sandbox.python_dirs():
+        pytest.skip("the Python environment is part of the system directories: it cannot be hidden")
+    box = sandbox.Sandbox(sandbox.BUBBLEWRAP)
+    try:
+        env = {"HOME": str(box.scratch), "PATH": "/usr/bin:/bin"}
+        assert box.diagnose(env) == ""  # the kernel's own command starts its Python
+        (box.scratch / "ipykernel_launcher.py").write_text("raise SystemExit('planted')")  # never run: -I
+        assert box.diagnose(env) == ""
+        monkeypatch.setattr(sandbox, "python_dirs", lambda: [])  # the environment hidden (as /tmp once hid one)
+        why = box.diagnose(env)
+        assert why.startswith("Python could not start inside the sandbox: ") and "\n" not in why, why
+        assert "No such file or directory" in why, why
+    finally:
+        assert box.cleanup() == []

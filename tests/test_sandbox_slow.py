@@ -46,6 +46,7 @@ from adversarial import (
 
 from grader import sandbox
 from grader.course import load_lab
+from grader.errors import KernelError
 from grader.grading import Grading
 from grader.report import Report
 
@@ -199,6 +200,16 @@ def test_a_python_environment_installed_under_tmp_is_visible_and_read_only(contr
     assert outcome.score == control.score
     assert "READ present" in outcome.text and "REFUSED" in outcome.text, outcome.text
     assert not (env / "planted").exists()
+
+
+def test_a_kernel_that_cannot_start_in_the_sandbox_says_why(monkeypatch):
+    if not sandbox.python_dirs():
+        pytest.skip("the Python environment is part of the system directories: it cannot be hidden")
+    assert sandbox.available()[0]  # the machine's probe passed (and is remembered); the kernel's mounts then fail
+    monkeypatch.setattr(sandbox, "python_dirs", lambda: [])
+    with pytest.raises(KernelError, match=r"could not start a Jupyter kernel: .* \(Python could not start inside "
+                                          r"the sandbox: .*No such file or directory\)"):
+        grade_nb(attacked("x = 1"))
 
 
 # -- credentials -----------------------------------------------------------------------------------------
