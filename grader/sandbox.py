@@ -343,14 +343,14 @@ class Sandbox:
         ipykernel_launcher"`` in place of the kernel: isolated mode, so nothing left in the scratch is run.
         """
         python = python or sys.executable
-        argv = self.argv(env, python)
-        end = len(argv) - 1 - argv[::-1].index("--")  # bwrap's last option; then the launcher, then the kernel
-        argv = [*argv[:end + 4], python, "-I", "-c", "import ipykernel_launcher"]
         try:
+            argv = self.argv(env, python)
+            end = len(argv) - 1 - argv[::-1].index("--")  # bwrap's last option; then the launcher, then the kernel
+            argv = [*argv[:end + 4], python, "-I", "-c", "import ipykernel_launcher"]
             done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                   timeout=60, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"the sandbox could not run Python: {exc}"
+        except Exception as exc:  # noqa: BLE001 - a diagnosis must not replace the error it explains
+            return f"the sandbox could not run Python: {type(exc).__name__}: {exc}"
         if done.returncode == 0:
             return ""
         lines = done.stderr.decode(errors="replace").strip().splitlines()
