@@ -436,23 +436,20 @@ class Planned:
 
 def notebook_lab(data: bytes) -> str | None:
     """The lab a notebook's metadata names (``metadata.grader.lab``), or None; never raises."""
-    return _grader_metadata(data, "lab")
+    return grader_metadata(data).get("lab")
 
 
-def notebook_framework(data: bytes) -> str | None:
-    """The flavour a notebook's metadata names (``metadata.grader.framework``), or None; never raises."""
-    return _grader_metadata(data, "framework")
-
-
-def _grader_metadata(data: bytes, name: str) -> str | None:
+def grader_metadata(data: bytes) -> dict[str, str]:
+    """The text values of a notebook's ``metadata.grader`` (``lab``, ``framework``), {} if none; never raises."""
     try:
         nb = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError, MemoryError):
-        return None
+        return {}
     meta = nb.get("metadata") if isinstance(nb, dict) else None
     grader_meta = meta.get("grader") if isinstance(meta, dict) else None
-    value = grader_meta.get(name) if isinstance(grader_meta, dict) else None
-    return value if isinstance(value, str) else None
+    if not isinstance(grader_meta, dict):
+        return {}
+    return {key: value for key, value in grader_meta.items() if isinstance(value, str)}
 
 
 def expected_seconds(spec: Any, framework: str | None) -> float:
@@ -508,14 +505,16 @@ def plan(submissions: Sequence[Submission], options: BatchOptions) -> tuple[list
         except OSError as exc:
             datas.append(None)
             read_errors[submission.name] = exc.strerror or str(exc)
-    meta_labs = [notebook_lab(data) if data is not None else None for data in datas]
+    metas = [grader_metadata(data) if data is not None else {} for data in datas]
+    meta_labs = [meta.get("lab") for meta in metas]
     labs, _ = batch_labs(meta_labs, options.labs)
     specs = check_labs(labs, options.framework)
     check_options = [*(["--framework", options.framework] if options.framework else []),
                      "--seed", str(options.seed), *options.extra_check_options]
     private = private_course()
     planned: list[Planned] = []
-    for submission, data, meta_lab in zip(submissions, datas, meta_labs, strict=True):
+    for submission, data, meta in zip(submissions, datas, metas, strict=True):
+        meta_lab = meta.get("lab")
         if data is None:
             row = _row(submission, NOT_GRADED, f"cannot read {submission.path}: {read_errors[submission.name]}",
                        options, version)
@@ -539,7 +538,7 @@ def plan(submissions: Sequence[Submission], options: BatchOptions) -> tuple[list
         if not options.force:
             item.row = load_state(options.out_dir, submission, key)
         if item.row is None:
-            framework = options.framework or notebook_framework(data)
+            framework = options.framework or meta.get("framework")
             item.task = Task(submission.name, submission.path.name, data, lab, tuple(check_options),
                              options.timeout, private and not options.no_sandbox, options.argv, private,
                              expected_seconds(specs[lab], framework))

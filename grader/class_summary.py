@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from grader.batch import GRADED, Row
-from grader.report import cut
+from grader.report import one_line
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?", re.I)
 SLOWEST = 5
@@ -143,7 +143,7 @@ def _fmt(value: float | None) -> str:
 
 
 def _cut(text: str, limit: int = 160) -> str:
-    return cut(" ".join(text.split()), limit)
+    return one_line(text, limit)
 
 
 # -- terminal ----------------------------------------------------------------------------------------

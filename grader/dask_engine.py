@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from grader.batch import GRADER_ERROR, NOT_GRADED, Task, run_task, task_result
-from grader.report import cut
+from grader.report import one_line
 
 # A task retried this many times after an exception, and after a worker death on the embedded cluster.
 RETRIES = 1
@@ -122,7 +122,7 @@ class DaskEngine:
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:
-    return cut(" ".join(str(exc).split()), limit)
+    return one_line(str(exc), limit)
 
 
 def _scheduler_settings(dask_scheduler: Any = None) -> tuple[int, float]:

@@ -16,6 +16,11 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def one_line(text: str, limit: int) -> str:
+    """``text`` with every run of whitespace (newlines too) made one space, then :func:`cut` to ``limit``."""
+    return cut(" ".join(text.split()), limit)
+
+
 @dataclass
 class CheckResult:
     id: str

@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from grader.errors import GraderError
+from grader.report import one_line
 
 BUBBLEWRAP, NONE = "bubblewrap", "none"
 SANDBOX_UID = 65534  # nobody: the user the start-up probe runs as
@@ -312,8 +313,8 @@ class Sandbox:
             values["RLIMIT_AS"] = limits.address_space_mb * 1024 * 1024
         return values
 
-    def argv(self, env: dict[str, str], python: str | None = None) -> list[str]:
-        """The kernelspec ``argv``: bwrap, its mounts and environment, the launcher, then ipykernel."""
+    def argv(self, env: dict[str, str], python: str | None = None, inner: list[str] | None = None) -> list[str]:
+        """The kernelspec ``argv``: bwrap, its mounts and environment, the launcher, then ipykernel (or ``inner``)."""
         python = python or sys.executable
         binary = bwrap_path() or "bwrap"
         args = [binary, *_namespace_args(), *_system_binds()]
@@ -334,7 +335,8 @@ class Sandbox:
         if self.uid is not None:  # bwrap run by root keeps every capability unless told otherwise
             args += _ROOT_CAPS
         launcher = _LAUNCHER.format(limits=repr(self.rlimits()), uid=repr(self.uid))
-        return [*args, "--", python, "-c", launcher, python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        inner = inner or [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        return [*args, "--", python, "-c", launcher, *inner]
 
     def diagnose(self, env: dict[str, str], python: str | None = None) -> str:
         """Why a kernel cannot start in this sandbox, in one line, or "" when its Python starts there; never raises.
@@ -344,9 +346,7 @@ class Sandbox:
         """
         python = python or sys.executable
         try:
-            argv = self.argv(env, python)
-            end = len(argv) - 1 - argv[::-1].index("--")  # bwrap's last option; then the launcher, then the kernel
-            argv = [*argv[:end + 4], python, "-I", "-c", "import ipykernel_launcher"]
+            argv = self.argv(env, python, [python, "-I", "-c", "import ipykernel_launcher"])
             done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                   timeout=60, check=False)
         except Exception as exc:  # noqa: BLE001 - a diagnosis must not replace the error it explains
@@ -354,7 +354,7 @@ class Sandbox:
         if done.returncode == 0:
             return ""
         lines = done.stderr.decode(errors="replace").strip().splitlines()
-        last = " ".join(lines[-1].split())[:300] if lines else f"exit status {done.returncode}"
+        last = one_line(lines[-1], 300) if lines else f"exit status {done.returncode}"
         return f"Python could not start inside the sandbox: {last}"
 
     def kernel_manager(self, env: dict[str, str]):
