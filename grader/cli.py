@@ -453,15 +453,20 @@ def collect(org: str, prefix: str, deadline: str, out_dir: Path, roster: Path | 
 @click.option("--allow-no-sandbox", is_flag=True,
               help="Grade even where the kernel sandbox cannot start in Gradescope's container (student code then "
                    "runs unconfined next to the private course).")
+@click.option("--hidden-checks", type=click.Choice(["after_due_date", "withhold"]), default="after_due_date",
+              show_default=True,
+              help="Before the due date: after_due_date scores hidden checks but Gradescope then hides the "
+                   "student's total; withhold leaves their points out (total shown), scored on a regrade after it.")
 def gradescope(lab: str, out: Path, requirement: str | None, wheel: Path | None, private_root: Path | None,
-               allow_no_sandbox: bool) -> None:
+               allow_no_sandbox: bool, hidden_checks: str) -> None:
     """Build OUT (a zip): a Gradescope autograder grading LAB, with setup.sh, run_autograder and the private data."""
     from grader.gradescope_package import PackageOptions, build_package
 
     if private_root is None and os.environ.get("GRADER_PRIVATE"):
         private_root = Path(os.environ["GRADER_PRIVATE"])
     try:
-        path = build_package(lab, out, PackageOptions(requirement, wheel, private_root, allow_no_sandbox))
+        path = build_package(lab, out, PackageOptions(requirement, wheel, private_root, allow_no_sandbox,
+                                                      hidden_checks))
     except InputError as exc:
         _fail(str(exc), EXIT_INPUT)
     except GraderError as exc:

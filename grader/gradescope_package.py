@@ -20,6 +20,7 @@ import json
 import sys
 import zipfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -28,6 +29,9 @@ from grader.errors import InputError
 from grader.report import CheckResult, Report
 
 CONFIG = "grader-gradescope.json"
+# PyTorch's CPU index first, so that the grader's torch extra finds torch installed and pulls no CUDA build
+TORCH_CPU_INSTALL = ('"$venv/bin/python" -m pip install --quiet --index-url https://download.pytorch.org/whl/cpu '
+                     '"torch==2.13.0"\n')
 _SKIP = {".git", ".venv", "__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 
 
@@ -37,6 +41,7 @@ class PackageOptions:
     wheel: Path | None = None  # or a wheel of the grader, carried in the zip
     private_root: Path | None = None  # folder holding assignments/<lab>/ (default: the course in use)
     allow_no_sandbox: bool = False
+    hidden_checks: str = "after_due_date"  # or "withhold": see grader.formats.gradescope
 
 
 def _template(name: str) -> str:
@@ -48,16 +53,26 @@ def _add_tree(archive: zipfile.ZipFile, source: Path, prefix: str) -> int:
     for path in sorted(source.rglob("*")):
         relative = path.relative_to(source)
         if path.is_file() and not (set(relative.parts) & _SKIP):
-            archive.write(path, f"{prefix}/{relative.as_posix()}")
+            _entry(archive, f"{prefix}/{relative.as_posix()}", path.read_bytes())
             count += 1
     return count
 
 
-def _executable(archive: zipfile.ZipFile, name: str, text: str) -> None:
-    info = zipfile.ZipInfo(name)
-    info.external_attr = 0o100755 << 16
+FILE_MODE = 0o100644  # a regular file, rw-r--r--
+EXECUTABLE_MODE = 0o100755  # a regular file, rwxr-xr-x
+
+
+def _entry(archive: zipfile.ZipFile, name: str, data: bytes | str, executable: bool = False) -> None:
+    """One zip entry with a Unix mode of its own: never the writer's umask or the checkout's file modes."""
+    info = zipfile.ZipInfo(name)  # dated 1980-01-01: the same course gives the same zip
+    info.create_system = 3  # Unix, so that unzip applies external_attr
+    info.external_attr = (EXECUTABLE_MODE if executable else FILE_MODE) << 16
     info.compress_type = zipfile.ZIP_DEFLATED
-    archive.writestr(info, text)
+    archive.writestr(info, data)
+
+
+def _executable(archive: zipfile.ZipFile, name: str, text: str) -> None:
+    _entry(archive, name, text, executable=True)
 
 
 def _default_private_root() -> Path | None:
@@ -77,6 +92,10 @@ def build_package(lab_id: str, out: Path, options: PackageOptions | None = None)
     options = options or PackageOptions()
     root = options.private_root or _default_private_root() or course_root()
     lab = load_lab(lab_id, root / "assignments")
+    from grader.formats.gradescope import HIDDEN_CHECKS
+
+    if options.hidden_checks not in HIDDEN_CHECKS:
+        raise InputError(f"hidden checks {options.hidden_checks!r}: choose {' or '.join(HIDDEN_CHECKS)}")
     if options.wheel is not None and not options.wheel.is_file():
         raise InputError(f"--wheel {options.wheel}: no such file")
     extras = ",".join(sorted(lab.flavours))
@@ -85,25 +104,26 @@ def build_package(lab_id: str, out: Path, options: PackageOptions | None = None)
     else:
         requirement = options.requirement or f"rnn-course-grader[{extras}]=={__version__}"
     torch = "torch" in lab.flavours
-    config = {"lab": lab.id, "allow_no_sandbox": options.allow_no_sandbox, "grader": requirement}
+    config = {"lab": lab.id, "allow_no_sandbox": options.allow_no_sandbox, "grader": requirement,
+              "hidden_checks": options.hidden_checks}
     out.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         _executable(archive, "setup.sh", fill(_template("setup.sh"), requirement=requirement,
-                                              torch="1" if torch else ""))
+                                              torch_install=TORCH_CPU_INSTALL if torch else ""))
         _executable(archive, "run_autograder", fill(_template("run_autograder"), lab=lab.id))
-        archive.writestr(CONFIG, json.dumps(config, indent=2) + "\n")
+        _entry(archive, CONFIG, json.dumps(config, indent=2) + "\n")
         if _add_tree(archive, lab.root, f"private/assignments/{lab.id}") == 0:
             raise InputError(f"{lab.root} holds no files")
         # the rest of the private course the lab needs: its reference notebooks and the grader's numerics
         for reference in sorted((root / "reference").glob(f"*/{lab.id}.ipynb")):
-            archive.write(reference, f"private/{reference.relative_to(root).as_posix()}")
+            _entry(archive, f"private/{reference.relative_to(root).as_posix()}", reference.read_bytes())
         numerics = root / "grader" / "numerics"
         if numerics.is_dir():
             for module in sorted(numerics.glob("*.py")):
-                archive.write(module, f"private/grader/numerics/{module.name}")
+                _entry(archive, f"private/grader/numerics/{module.name}", module.read_bytes())
         if options.wheel is not None:
-            archive.write(options.wheel, options.wheel.name)
+            _entry(archive, options.wheel.name, options.wheel.read_bytes())
     out.write_bytes(buffer.getvalue())
     return out
 
@@ -135,8 +155,32 @@ def pick_notebook(submission: Path, lab) -> Path:
                      f"submit one, named {' or '.join(sorted(expected))}")
 
 
-def run_autograder(root: Path, lab_id: str, allow_no_sandbox: bool = False) -> dict:
-    """Grade the submission under ``root`` and write ``root/results/results.json``; return what was written."""
+def due_date_passed(root: Path, now: datetime | None = None) -> bool | None:
+    """Whether the assignment's last due date has passed, from Gradescope's ``submission_metadata.json``.
+
+    The last due date is ``late_due_date`` where late submissions are allowed, else ``due_date``; it is
+    compared with the time of this run (not the submission's), so that a regrade after it scores every
+    check. ``None`` when the file or the date cannot be read.
+    """
+    try:
+        metadata = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8"))
+        assignment = metadata["assignment"]
+        due = datetime.fromisoformat(assignment.get("late_due_date") or assignment["due_date"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=UTC)
+    return (now or datetime.now(UTC)) >= due
+
+
+def run_autograder(root: Path, lab_id: str, allow_no_sandbox: bool = False,
+                   hidden_checks: str = "after_due_date") -> dict:
+    """Grade the submission under ``root`` and write ``root/results/results.json``; return what was written.
+
+    ``hidden_checks="withhold"`` leaves hidden checks' points out until the due date has passed (read from
+    ``root/submission_metadata.json``; where it cannot be read every check is scored, hidden ones shown
+    ``after_due_date``, which hides the total but never withholds a grade).
+    """
     from grader import sandbox
     from grader.course import load_lab
     from grader.formats import gradescope
@@ -153,7 +197,12 @@ def run_autograder(root: Path, lab_id: str, allow_no_sandbox: bool = False) -> d
                 raise InputError(f"the kernel sandbox cannot start in this container ({sandbox.available()[1]}); "
                                  "the autograder was built to refuse grading without it")
             use_sandbox = False
-        data = gradescope.to_dict(grade(notebook, lab=lab_id, use_sandbox=use_sandbox))
+        report = grade(notebook, lab=lab_id, use_sandbox=use_sandbox)
+        passed = due_date_passed(root) if hidden_checks == "withhold" else True
+        data = gradescope.to_dict(report, withhold_hidden=passed is False)
+        if passed is None:
+            data["output"] += ("\n\nThe due date could not be read (submission_metadata.json): every check is "
+                               "scored, hidden checks shown after the due date.")
     except InputError as exc:
         data = _failure(lab_id, str(exc))
     except Exception as exc:  # noqa: BLE001 - Gradescope must always get a results.json
@@ -172,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config_path = args.root / "source" / CONFIG
     config = json.loads(config_path.read_text()) if config_path.is_file() else {}
-    data = run_autograder(args.root, args.lab, bool(config.get("allow_no_sandbox")))
+    data = run_autograder(args.root, args.lab, bool(config.get("allow_no_sandbox")),
+                          config.get("hidden_checks", "after_due_date"))
     print(f"{args.lab}: {data['score']:g} points, results in {args.root / 'results' / 'results.json'}")
     return 0
 
