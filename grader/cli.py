@@ -354,6 +354,8 @@ def comment(report: Path) -> None:
                                        "(default: this grader's version).")
 @click.option("--grader-repo", help="Install the public grader from this public GitHub repository (owner/name) instead.")
 @click.option("--grader-ref", help="With --grader-repo: a tag or a full commit sha (never a branch).")
+@click.option("--classroom-reporter", is_flag=True,
+              help="Add GitHub Classroom's autograding reporter to the student workflow, one runner per check.")
 @click.option("--staff-workflow", is_flag=True,
               help="Write the staff's graded-run workflow (collect, batch, feedback) into DIRECTORY instead.")
 @click.option("--org", help="With --staff-workflow: the Classroom's GitHub organisation.")
@@ -362,8 +364,8 @@ def comment(report: Path) -> None:
 @click.option("--by", type=click.Choice(["commit-date", "push"]), default="commit-date", show_default=True,
               help="With --staff-workflow: how its `grader collect` decides what came before the deadline.")
 def starter(lab: str, directory: Path, framework: str | None, grader_version: str | None, grader_repo: str | None,
-            grader_ref: str | None, staff_workflow: bool, org: str | None, prefix: str | None,
-            deadline: str | None, by: str) -> None:
+            grader_ref: str | None, classroom_reporter: bool, staff_workflow: bool, org: str | None,
+            prefix: str | None, deadline: str | None, by: str) -> None:
     """Write the GitHub Classroom template repository of LAB into DIRECTORY (no secret in it).
 
     With --staff-workflow, write the teaching staff's graded-run workflow instead.
@@ -383,7 +385,7 @@ def starter(lab: str, directory: Path, framework: str | None, grader_version: st
                 raise InputError("--framework is required for the template repository (keras or torch)")
             if grader_version and grader_repo:
                 raise InputError("give --grader-version or --grader-repo, not both")
-            options = StarterOptions(grader_repo=grader_repo, grader_ref=grader_ref,
+            options = StarterOptions(grader_repo=grader_repo, grader_ref=grader_ref, classroom_reporter=classroom_reporter,
                                      **({"grader_version": grader_version} if grader_version else {}))
             written = write_starter(load_lab(lab), framework, directory, options)
     except InputError as exc:

@@ -43,6 +43,7 @@ class StarterOptions:
     grader_version: str = __version__
     grader_repo: str | None = None
     grader_ref: str | None = None
+    classroom_reporter: bool = False  # add Classroom's autograding reporter, one runner per check
 
     def requirement(self, extra: str) -> str:
         if self.grader_repo:
@@ -95,6 +96,35 @@ def _report_formats() -> list[tuple[str, str]]:
     return [(name, file) for name, file in wanted if name in formats.names()]
 
 
+# classroom-resources/autograding-grading-reporter, the commit of its tag v1 (the tag's tree carries dist/main.js)
+REPORTER = "classroom-resources/autograding-grading-reporter@d13b5912daf5042ac1b71bc38bdb4a6bcd61d8ca  # v1"
+
+
+def _reporter_step(lab: Lab, framework: str) -> str:
+    """Classroom's reporter given one runner per check: its table and its points then give the report's total.
+
+    The reporter scores a runner as passed tests / tests x ``max_score`` and reads its runner results from
+    ``<RUNNER>_RESULTS`` (grader.formats.classroom): with a runner per check each runner is all or nothing,
+    as each check is, so the table, the points it prints and the report agree.
+    """
+    ids = [check.id for check in lab.checks_for(framework)]
+    env = "\n".join(f"          {check_id.upper()}_RESULTS: ${{{{ steps.grader.outputs.result-{check_id} }}}}"
+                    for check_id in ids)
+    return (
+        "\n      # GitHub Classroom's reporter, one runner per check (the outputs result-<check id> above). It fails\n"
+        "      # its step when a check failed or is pending (graded by your instructors): feedback, the job goes on.\n"
+        "      # It prints the same two points lines as the grader.\n"
+        "      - name: Classroom's autograding reporter\n"
+        "        if: always()\n"
+        "        continue-on-error: true\n"
+        f"        uses: {REPORTER}\n"
+        "        env:\n"
+        f"{env}\n"
+        "        with:\n"
+        f"          runners: {','.join(ids)}\n"
+    )
+
+
 def workflow(lab: Lab, framework: str, options: StarterOptions | None = None) -> str:
     """The student's feedback workflow (``.github/workflows/classroom.yml``)."""
     options = options or StarterOptions()
@@ -112,6 +142,7 @@ def workflow(lab: Lab, framework: str, options: StarterOptions | None = None) ->
         timeout_minutes=str(int(lab.limits.notebook_timeout // 60) + 15), grader_pin=options.pin(),
         install="\n".join(f"          {line}" for line in install), notebook=notebook, lab=lab.id,
         framework=framework, executed=notebook.replace(".ipynb", "-executed.ipynb"), formats="\n".join(formats),
+        reporter=_reporter_step(lab, framework) if options.classroom_reporter else "",
     )
 
 

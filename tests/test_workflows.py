@@ -265,3 +265,109 @@ def test_the_students_grade_step_runs_on_a_public_install(starter_repo, root, tm
     assert (work / "grading" / "report.md").is_file() and (work / "grading" / "classroom.txt").is_file()
     assert "::notice title=Autograding complete::Points " in result.output
     assert (work / "grading" / "01-rnn-cells-torch-executed.ipynb").is_file() and summary.read_text()
+
+
+# -- GitHub Classroom's reporter (classroom-resources/autograding-grading-reporter at its tag v1,
+#    d13b5912daf5042ac1b71bc38bdb4a6bcd61d8ca), its arithmetic written again from its source --------------
+
+def _classroom_reporter(env: dict[str, str], runners: str) -> dict:
+    """What the reporter prints, from its inputs: the table (src/aggregate-results.js with getTestScore and
+    getMaxScoreForTest of src/helpers/test-helpers.js), and the points (src/notify-classroom.js)."""
+    import base64
+    import json
+
+    results = [(runner, json.loads(base64.b64decode(env[f"{runner.strip().upper()}_RESULTS"])))  # src/main.js
+               for runner in runners.split(",")]
+    rows = []
+    for runner, result in results:
+        maximum = result.get("max_score") or 0  # getMaxScoreForTest
+        passed = sum(test["status"] == "pass" for test in result["tests"])
+        rows.append((runner.strip(), passed / len(result["tests"]) * maximum, maximum))  # getTestScore
+    total_points = sum(test["score"] for _, result in results if result.get("max_score") for test in result["tests"])
+    max_points = sum(result["max_score"] for _, result in results if result.get("max_score"))
+    return {"table": rows, "table_total": (sum(r[1] for r in rows), sum(r[2] for r in rows)),
+            "points": f"Points {total_points:g}/{max_points:g}"}
+
+
+def _lab01_report(failed=("lstm-step", "run-sequence-lstm")):
+    """Lab 01 with the LSTM wrong: 17/22, 8 of 10 checks passed (the sample's result)."""
+    checks = [CheckResult(c.id, c.title, 0.0 if c.id in failed else c.points, c.points,
+                          FAILED if c.id in failed else PASSED, visibility=c.visibility)
+              for c in load_lab("01-rnn-cells").checks_for("torch")]
+    return Report("01-rnn-cells", "torch", "01-rnn-cells-torch.ipynb", checks=checks)
+
+
+def _run_grade_step(workflow_path, tmp_path, monkeypatch, report):
+    """The workflow's grading step, as the runner runs it: its log, its step outputs and its classroom file."""
+    monkeypatch.setattr("grader.grading.grade", lambda *a, **k: report)
+    tmp_path.mkdir(exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    outputs = tmp_path / "github_output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    result = CliRunner().invoke(main, _grade_command(workflow_path))
+    assert result.exit_code == 0, result.output
+    step_outputs = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    in_file = dict(line.split("=", 1) for line in (tmp_path / "grading" / "classroom.txt").read_text().splitlines()
+                   if line.startswith("result"))
+    return result.output, step_outputs, in_file
+
+
+def _reporter_inputs(step, outputs):
+    """The reporter step's env, with ${{ steps.grader.outputs.NAME }} taken from the grading step's outputs."""
+    env = {}
+    for name, value in step["env"].items():
+        match = re.fullmatch(r"\$\{\{ steps\.grader\.outputs\.([\w-]+) \}\}", value)
+        assert match, value
+        env[name] = outputs[match.group(1)]
+    return env, step["with"]["runners"]
+
+
+def test_classroom_reporter_wiring_gives_the_reports_total(tmp_path, monkeypatch):
+    """With one runner per check the reporter's table, its points and the report all say 17/22."""
+    directory = tmp_path / "repo"
+    write_starter(load_lab("01-rnn-cells"), "torch", directory, StarterOptions(classroom_reporter=True))
+    path = directory / ".github" / "workflows" / "classroom.yml"
+    _check([path], persona="auditor")
+    job = yaml.safe_load(path.read_text())["jobs"]["run-autograding-tests"]
+    [grade_step] = [s for s in job["steps"] if s.get("id") == "grader"]
+    assert "grader check" in grade_step["run"]
+    [step] = [s for s in job["steps"] if str(s.get("uses", "")).startswith("classroom-resources/autograding-grading-reporter@")]
+    assert SHA_PIN.match(step["uses"]) and step["continue-on-error"] is True and step["if"] == "always()"
+    report = _lab01_report()
+    log, step_outputs, in_file = _run_grade_step(path, tmp_path / "run", monkeypatch, report)
+    assert in_file == step_outputs  # the classroom file carries every runner result the step outputs carry
+    env, runners = _reporter_inputs(step, step_outputs)
+    printed = _classroom_reporter(env, runners)
+    assert (report.score, report.max_score) == (17, 22)
+    assert printed["table_total"] == (17, 22) and printed["points"] == "Points 17/22"
+    assert f"::notice title=Autograding complete::{printed['points']}" in log  # the grader's own line agrees
+    assert [row[0] for row in printed["table"]] == [c.id for c in report.checks]
+    # the control: the whole report as one runner, the wiring the docs never give, makes the table say 17.6
+    single = _classroom_reporter({"GRADER_RESULTS": step_outputs["result"]}, "grader")
+    assert single["points"] == "Points 17/22" and single["table_total"] == (pytest.approx(17.6), 22)
+
+
+def test_default_workflow_prints_the_reports_points_and_carries_every_runner(starter_repo, tmp_path, monkeypatch):
+    """Without the reporter the grader's two lines are Classroom's points: the report's total."""
+    path = starter_repo / ".github" / "workflows" / "classroom.yml"
+    job = yaml.safe_load(path.read_text())["jobs"]["run-autograding-tests"]
+    assert not [s for s in job["steps"] if "autograding-grading-reporter" in str(s.get("uses", ""))]
+    assert [s.get("id") for s in job["steps"] if "grader check" in str(s.get("run", ""))] == ["grader"]
+    report = _lab01_report()
+    log, step_outputs, in_file = _run_grade_step(path, tmp_path, monkeypatch, report)
+    assert "::notice title=Autograding complete::Points 17/22" in log
+    assert '::notice title=Autograding report::{"totalPoints":17,"maxPoints":22}' in log
+    assert in_file == step_outputs and set(in_file) == {"result"} | {f"result-{c.id}" for c in report.checks}
+    env = {f"{c.id.upper()}_RESULTS": in_file[f"result-{c.id}"] for c in report.checks}
+    assert _classroom_reporter(env, ",".join(c.id for c in report.checks))["table_total"] == (17, 22)
+
+
+def test_starter_cli_writes_the_reporter_wiring(tmp_path):
+    result = CliRunner().invoke(main, ["starter", "01-rnn-cells", str(tmp_path / "r"), "--framework", "keras",
+                                       "--classroom-reporter"])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "r" / ".github" / "workflows" / "classroom.yml").read_text()
+    ids = [c.id for c in load_lab("01-rnn-cells").checks_for("keras")]
+    assert f"runners: {','.join(ids)}" in text
+    assert all(f"{i.upper()}_RESULTS: ${{{{ steps.grader.outputs.result-{i} }}}}" in text for i in ids)

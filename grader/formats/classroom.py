@@ -1,19 +1,25 @@
-"""GitHub Classroom: the autograding runner result and the lines Classroom's reporter prints.
+"""GitHub Classroom: the autograding runner results and the lines Classroom's reporter prints.
 
-The runner result is base64 of ``{"version": 1, "status", "max_score", "tests": [...]}``, the contract of
-GitHub Classroom's autograding runners; ``classroom-resources/autograding-grading-reporter`` reads it from
-the environment variable ``<RUNNER>_RESULTS`` of each runner it is given, and:
+A runner result is base64 of ``{"version": 1, "status", "max_score", "tests": [...]}``, the contract of
+GitHub Classroom's autograding runners (``classroom-resources/autograding-command-grader``, src/main.js,
+writes one test per runner: ``score`` = ``max_score`` when it passes, else 0). The reporter,
+``classroom-resources/autograding-grading-reporter`` (tag v1), reads it from the environment variable
+``<RUNNER>_RESULTS`` of each runner in its ``runners`` input (src/main.js), and:
 
 - prints ``- line <line_no>`` after every test unless ``line_no`` is ``0`` (a notebook check has no line);
 - prints a failed test's name only, then ``test_code`` if present (so that is where a failed check's
-  message goes; an errored test prints its ``message``);
-- computes each runner's points in its table as passed tests / tests × ``max_score`` (every test of a
-  runner weighs the same), but its ``Points X/Y`` notice as the sum of the tests' ``score``.
+  message goes; an errored test prints its ``message``) (src/console-results.js);
+- scores each runner in its table, and the table's total, as passed tests / tests × the runner's
+  ``max_score`` (src/helpers/test-helpers.js ``getTestScore``, src/aggregate-results.js);
+- prints its points, ``Points X/Y``, as the sum of the tests' ``score`` over the sum of the runners'
+  ``max_score`` (src/notify-classroom.js).
 
-The two agree for checks of different points only when each check is its own runner, so besides the whole
-result (``result``) the grader writes one runner result per check (:func:`runner_results`; step outputs
-``result-<check id>``) for a workflow to hand to the reporter as ``runners: <check ids>``.
-The two ``::notice`` lines are what Classroom reads the points from when the reporter is not used.
+Given the whole report as one runner (``result``), the table says e.g. 17.60/22 (8 of 10 checks passed)
+where the points and the report say 17/22: checks weigh differently. Given one runner per check
+(:func:`runner_results`: the step outputs, and lines of the classroom file, ``result-<check id>``), each
+runner is all or nothing as each check is, and the table, the points and the report agree. That is the
+wiring ``grader starter --classroom-reporter`` writes; without the reporter, the grader's own two
+``::notice`` lines (:func:`notices`) are what Classroom reads the points from.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import base64
 import json
 
+from grader.formats import inert
 from grader.formats.common import HIDDEN_MESSAGE, SKIPPED_MESSAGE, shown_message
 from grader.report import ERROR, PASSED, CheckResult, Report
 
@@ -34,7 +41,8 @@ def _number(value: float) -> int | float:
 
 
 def _test(check: CheckResult) -> dict:
-    message = shown_message(check) if check.status != PASSED else ""
+    # the reporter prints these to the log: what the student's code said, shown and never run
+    message = inert.visible(shown_message(check)) if check.status != PASSED else ""
     test = {
         "name": f"{check.id}: {check.title}",
         "status": _STATUS.get(check.status, "fail"),
@@ -95,10 +103,12 @@ def notices(report: Report) -> list[str]:
 
 
 def _escape(text: str) -> str:
-    """A workflow command's message: %, CR and LF escaped as the runner expects."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's message: %, CR and LF escaped as the runner expects, other controls shown."""
+    return inert.visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def render(report: Report) -> str:
+    """``result``, the points lines, ``result-<check id>`` per check (the step outputs), then the warnings."""
+    whole, *per_check = github_outputs(report).splitlines()
     warnings = [f"::warning title=Notebook::{_escape(warning)}" for warning in report.warnings]
-    return "\n".join([f"result={encoded(report)}", *notices(report), *warnings]) + "\n"
+    return "\n".join([whole, *notices(report), *per_check, *warnings]) + "\n"
