@@ -57,15 +57,18 @@ def grader_version() -> str:
 class Submission:
     path: Path
     name: str  # unique within the batch, safe as a file name
-    student: str = ""  # the first folder below the folder searched (a GitHub username), else the file's stem
+    student: str = ""  # the first folder below the folder searched (a GitHub username), else the notebook's folder
 
 
 def find_submissions(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> list[Submission]:
     """The notebooks named, or found below the folders named, each with a unique name.
 
-    A notebook found in a folder is named by its path relative to that folder (``alice/lab.ipynb`` becomes
-    ``alice__lab``), so that students' identically named files do not collide. Nothing below ``exclude``
-    (the batch's output folder), or below any folder an earlier batch wrote into, is ever taken as a submission.
+    A notebook's student is the first folder below the folder named (``submissions/alice/lab.ipynb``: alice),
+    or the folder the notebook is in when it lies directly in the folder named or is named itself
+    (``subs/alice`` or ``subs/alice/lab.ipynb``: alice). A notebook is named by its student and its path
+    below the student's folder (``alice/lab.ipynb`` becomes ``alice__lab``), so that students' identically
+    named files do not collide. Nothing below ``exclude`` (the batch's output folder), or below any folder an
+    earlier batch wrote into, is ever taken as a submission.
     """
     excluded = [Path(p).resolve() for p in exclude]
 
@@ -80,10 +83,14 @@ def find_submissions(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> lis
             excluded += [state.parent.resolve() for state in path.rglob(STATE_DIR) if state.is_dir()]
             notebooks = sorted(p for p in path.rglob("*.ipynb")
                                if ".ipynb_checkpoints" not in p.parts and not skipped(p))
+            folder = path.resolve().name
             for p in notebooks:
                 relative = p.relative_to(path)
-                student = relative.parts[0] if len(relative.parts) > 1 else relative.stem
-                found.append((p, relative.with_suffix("").as_posix(), student))
+                if len(relative.parts) > 1 or not folder:  # submissions/<student>/...
+                    student = relative.parts[0] if len(relative.parts) > 1 else relative.stem
+                    found.append((p, relative.with_suffix("").as_posix(), student))
+                else:  # the folder named is the student's own
+                    found.append((p, f"{folder}/{relative.stem}", folder))
         elif path.exists():
             if not skipped(path):
                 found.append((path, path.stem, path.parent.name if path.parent.name else path.stem))
@@ -461,6 +468,21 @@ def expected_seconds(spec: Any, framework: str | None) -> float:
     return float(max(known.values(), default=0.0))
 
 
+def unreadable_notebook(path: Path) -> str | None:
+    """Why the file at ``path`` is not a notebook ``grader check`` can read (its own words), or None if it is."""
+    import warnings
+
+    from grader.notebook import read_notebook
+
+    try:
+        with warnings.catch_warnings():  # nbformat's validation notes are not the batch's to print
+            warnings.simplefilter("ignore")
+            read_notebook(path)
+    except InputError as exc:
+        return str(exc).removeprefix(f"{path}: ")
+    return None
+
+
 def resume_key(data: bytes, lab: str | None, framework: str | None, seed: int, version: str) -> str:
     digest = hashlib.sha256()
     for part in (hashlib.sha256(data).hexdigest(), lab or "", framework or "", str(seed), version):
@@ -471,7 +493,7 @@ def resume_key(data: bytes, lab: str | None, framework: str | None, seed: int, v
 def batch_labs(notebook_labs: Sequence[str | None], labs: Sequence[str]) -> tuple[tuple[str, ...], str]:
     """The labs this batch grades: those given, else the lab most notebooks name; (labs, how it was decided)."""
     if labs:
-        return tuple(labs), "given"
+        return tuple(dict.fromkeys(labs)), "given"  # a lab given twice is graded once
     counts = Counter(lab for lab in notebook_labs if lab)
     if not counts:
         raise InputError("no notebook says which lab it is (metadata.grader.lab); pass --lab")
@@ -521,16 +543,15 @@ def plan(submissions: Sequence[Submission], options: BatchOptions) -> tuple[list
             planned.append(Planned(submission, None, "", row=row))
             continue
         if meta_lab is not None and meta_lab not in labs:
+            # no lab and no maximum: the row is no submission of the batch's lab (its message says which it is)
             message = (f"refused: the notebook's metadata names lab {meta_lab}, and this batch grades "
                        f"{', '.join(labs)}")
-            row = _row(submission, NOT_GRADED, message, options, version, lab=labs[0] if len(labs) == 1 else "")
-            _set_max(row, specs.get(row.lab), options.framework)
-            planned.append(Planned(submission, None, "", row=row))
+            planned.append(Planned(submission, None, "", row=_row(submission, NOT_GRADED, message, options, version)))
             continue
         if meta_lab is None and len(labs) > 1:
-            row = _row(submission, NOT_GRADED, f"the notebook does not say which lab it is, and this batch grades "
-                                               f"{', '.join(labs)}", options, version)
-            planned.append(Planned(submission, None, "", row=row))
+            message = unreadable_notebook(submission.path) or (
+                f"the notebook does not say which lab it is, and this batch grades {', '.join(labs)}")
+            planned.append(Planned(submission, None, "", row=_row(submission, NOT_GRADED, message, options, version)))
             continue
         lab = meta_lab or labs[0]
         key = resume_key(data, lab, options.framework, options.seed, version)

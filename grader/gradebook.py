@@ -32,32 +32,50 @@ def text_cell(value: object) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
+GRADES_IDENTITY = ("submission", "student", "notebook", "status", "lab", "framework", "score", "max_score")
+GRADES_TRAILER = ("seed", "grader_version", "message")
+
+
 def check_columns(rows: Sequence[Row]) -> list[str]:
-    """Every check id in first-seen order (labs may share a check id; each row carries its own maximum)."""
-    ids: list[str] = []
+    """Every check id once, in first-seen order (labs may share a check id; each row carries its own maximum)."""
+    ids: dict[str, None] = {}
     for row in rows:
-        ids += [check_id for check_id in [*row.check_max, *row.checks] if check_id not in ids]
-    return ids
+        ids.update(dict.fromkeys([*row.check_max, *row.checks]))
+    return list(ids)
+
+
+def _check_headers(ids: Sequence[str]) -> list[tuple[str, str]]:
+    """The two column names of each check, none of them equal to another column of grades.csv."""
+    taken = {*GRADES_IDENTITY, *GRADES_TRAILER}
+    headers = []
+    for check_id in ids:
+        name = check_id if check_id not in taken and f"{check_id} (max)" not in taken else f"check {check_id}"
+        headers.append((name, f"{name} (max)"))
+        taken.update(headers[-1])
+    return headers
 
 
 def write_grades_csv(rows: Sequence[Row], path: Path) -> None:
     """``grades.csv``: one row per submission; for every check its points and its maximum.
 
+    Every column name appears once. A submission that was not graded has its score, maximum and check cells
+    left empty (its status and message say why), so that a column's mean is over graded submissions only.
     No timing goes in (it is in the summary): the same seed gives the same file whatever engine graded it.
     """
     ids = check_columns(rows)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["submission", "student", "notebook", "status", "lab", "framework", "score", "max_score",
-                         *(column for check_id in ids for column in (check_id, f"{check_id} (max)")),
-                         "seed", "grader_version", "message"])
+        writer.writerow([*GRADES_IDENTITY, *(column for pair in _check_headers(ids) for column in pair),
+                         *GRADES_TRAILER])
         for row in rows:
+            graded = row.status == GRADED
             cells = []
             for check_id in ids:
-                cells.append(_points(row.checks[check_id]) if check_id in row.checks else "")
-                cells.append(_points(row.check_max[check_id]) if check_id in row.check_max else "")
+                cells.append(_points(row.checks[check_id]) if graded and check_id in row.checks else "")
+                cells.append(_points(row.check_max[check_id]) if graded and check_id in row.check_max else "")
             writer.writerow([text_cell(row.name), text_cell(row.student), text_cell(row.notebook), row.status,
-                             row.lab, row.framework, _points(row.score), _points(row.max_score), *cells,
+                             row.lab, row.framework, _points(row.score) if graded else "",
+                             _points(row.max_score) if graded else "", *cells,
                              "" if row.seed is None else row.seed, row.grader_version, text_cell(row.message)])
 
 

@@ -2,7 +2,8 @@
 
 A fake is an argv template (``{python}``, ``{json}``, ``{notebook}`` are filled in by the task), so it
 travels to Dask workers as plain data. The scripts write a report that ``validate_report`` accepts for
-lab 01 (PyTorch): every check passed except those named in the notebook's first cell (``fail: a, b``).
+the lab the task asks for (``--lab``, else lab 01), PyTorch flavour: every check passed except those named in
+the notebook's first cell (``fail: a, b``).
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ from pathlib import Path
 
 LAB = "01-rnn-cells"
 
+
 def _checks() -> str:
-    from grader.course import load_lab
+    from grader.course import lab_ids, load_lab
 
-    return json.dumps([{"id": c.id, "title": c.title, "points": c.points} for c in load_lab(LAB).checks_for("torch")])
+    return json.dumps({lab: [{"id": c.id, "title": c.title, "points": c.points}
+                             for c in load_lab(lab).checks_for("torch")] for lab in lab_ids()})
 
 
-REPORT = f"import json, sys, pathlib\nCHECKS = json.loads({_checks()!r})\n" + r'''
+REPORT = f"import json, sys, pathlib\nCHECKS_BY_LAB = json.loads({_checks()!r})\n" + r'''
 report_path, notebook = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+lab = sys.argv[sys.argv.index("--lab") + 1] if "--lab" in sys.argv else "01-rnn-cells"
+CHECKS = CHECKS_BY_LAB[lab]
 try:
     nb = json.loads(notebook.read_text())
 except ValueError:
@@ -30,7 +35,7 @@ checks = [{"id": c["id"], "title": c["title"], "score": 0.0 if c["id"] in failin
            "max_score": c["points"], "status": "failed" if c["id"] in failing else "passed",
            "message": "wrong by 0.%d" % len(c["id"]) if c["id"] in failing else "", "visibility": "public",
            "seconds": 0.0} for c in CHECKS]
-report = {"lab": "01-rnn-cells", "framework": "torch", "notebook": str(notebook), "seed": 0,
+report = {"lab": lab, "framework": "torch", "notebook": str(notebook), "seed": 0,
           "score": sum(c["score"] for c in checks), "max_score": sum(c["max_score"] for c in checks),
           "checks": checks, "cells": [], "notes": []}
 '''

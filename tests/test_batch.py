@@ -187,8 +187,8 @@ def test_without_lab_a_notebook_of_another_lab_than_the_class_is_refused(tmp_pat
     script = f"import sys; open({str(counter)!r}, 'a').write(sys.argv[2] + '\\n'); sys.exit(3)"
     rows = {row.name: row for row in _grade(tmp_path, [*paths, intruder], script)}
     assert rows["intruder"].status == NOT_GRADED and rows["intruder"].score == 0
-    assert "names lab 01-rnn-cells" in rows["intruder"].message and rows["intruder"].lab == "04-gradient-clipping"
-    assert rows["intruder"].max_score == 11.0
+    assert "names lab 01-rnn-cells" in rows["intruder"].message
+    assert rows["intruder"].lab == "" and rows["intruder"].max_score == 0  # not passed off as a lab 04 submission
     assert len(counter.read_text().splitlines()) == 2  # the intruder never reached grading
 
 
@@ -249,7 +249,7 @@ def test_a_rerun_grades_only_what_is_missing(tmp_path):
 def test_a_tampered_resume_record_is_not_trusted(tmp_path):
     path = notebook(tmp_path / "class" / "s.ipynb", "fail: rnn-step")
     _grade(tmp_path, [tmp_path / "class"], REPORT + WRITE)
-    state = tmp_path / "out" / batch.STATE_DIR / "s.json"
+    state = tmp_path / "out" / batch.STATE_DIR / "class__s.json"
     record = json.loads(state.read_text())
     record["row"]["report"]["checks"][0]["score"] = 50.0  # more than the check is worth
     state.write_text(json.dumps(record))
@@ -325,7 +325,7 @@ def test_grade_class_writes_the_gradebook_and_the_summary(tmp_path):
     grades = list(csv.DictReader((out / "grades.csv").open()))
     assert [g["submission"] for g in grades] == ["alice__lab01", "bob__lab01", "carol__lab01", "dave__lab01"]
     assert grades[1]["lstm-step"] == "0" and grades[1]["lstm-step (max)"] == "3" and grades[1]["seed"] == "5"
-    assert grades[3]["status"] == NOT_GRADED and grades[3]["max_score"] == "22"
+    assert grades[3]["status"] == NOT_GRADED and grades[3]["score"] == grades[3]["max_score"] == ""
     assert "seconds" not in grades[0]
     students = {s["github_username"]: s for s in csv.DictReader((out / "students.csv").open())}
     assert students["alice"]["score"] == "22" and students["Bob"]["score"] == "19"
@@ -397,7 +397,7 @@ def test_a_batch_killed_midway_and_rerun_grades_only_the_rest(tmp_path):
         f"grade_batch(find_submissions([{str(tmp_path / 'class')!r}]), options, SequentialEngine())\n"
     )
     process = subprocess.Popen([sys.executable, "-c", driver, slow], start_new_session=True)
-    state = tmp_path / "out" / batch.STATE_DIR / "s0.json"
+    state = tmp_path / "out" / batch.STATE_DIR / "class__s0.json"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (state.exists() and "s1" in (log.read_text() if log.exists() else "")):
         time.sleep(0.1)
@@ -439,3 +439,88 @@ def test_a_submissions_expected_time_is_its_flavours_else_the_slowest_flavours()
     assert batch.expected_seconds(lab, None) == keras and batch.expected_seconds(lab, "jax") == keras
     for lab_id in ("01-rnn-cells", "02-tracing-vs-passfail", "04-gradient-clipping", "05-improving-rnns"):
         assert all(flavour.grading_seconds for flavour in load_lab(lab_id).flavours.values()), lab_id
+
+
+# -- the class's files read back as tables -------------------------------------------------------------
+
+def _unique_header(path: Path) -> list[str]:
+    """The header of a CSV file, after checking that csv.DictReader and pandas read it as written."""
+    pandas = pytest.importorskip("pandas")
+    with path.open(newline="") as handle:
+        raw = next(csv.reader(handle))
+    with path.open(newline="") as handle:
+        assert csv.DictReader(handle).fieldnames == raw
+    assert list(pandas.read_csv(path, dtype=str).columns) == raw  # pandas renames repeats ("rnn-step.1")
+    assert len(set(raw)) == len(raw), [column for column in raw if raw.count(column) > 1]
+    return raw
+
+
+@pytest.mark.parametrize("labs, columns", [(("01-rnn-cells",), 31),
+                                           (("01-rnn-cells", "04-gradient-clipping"), 45)])
+def test_a_class_batch_writes_every_column_once(tmp_path, labs, columns):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("identifier,github_username,github_id,name\nA1,alice,1,Alice A\nB2,bob,2,Bob B\n")
+    for student in ("alice", "bob"):
+        for lab in labs:
+            notebook(tmp_path / "class" / student / f"{lab}.ipynb", "fail: rnn-step", lab=lab)
+    result = grade_class([tmp_path / "class"], _options(tmp_path, REPORT + WRITE, labs=labs),
+                         ClassOptions(sequential=True, roster=roster, gradebooks=("canvas", "csv")))
+    assert result.exit_code == 0
+    out = tmp_path / "out"
+    assert len(_unique_header(out / "grades.csv")) == columns
+    for name in ("students.csv", "gradebook-canvas.csv", "gradebook-csv.csv"):
+        _unique_header(out / name)
+    grades = list(csv.DictReader((out / "grades.csv").open()))
+    assert grades[0]["rnn-step"] == "0" and grades[0]["rnn-step (max)"] == "2" and grades[0]["score"] == "20"
+
+
+def test_a_lab_given_twice_is_one_lab(tmp_path):
+    notebook(tmp_path / "class" / "alice" / "lab.ipynb")
+    result = grade_class([tmp_path / "class"], _options(tmp_path, REPORT + WRITE, labs=("01-rnn-cells",) * 2),
+                         ClassOptions(sequential=True, roster=None, gradebooks=("csv",)))
+    assert result.batch.labs == ("01-rnn-cells",)
+    assert _unique_header(tmp_path / "out" / "gradebook-csv.csv").count("01-rnn-cells") == 1
+
+
+def test_rows_that_were_not_graded_carry_no_points_and_say_why(tmp_path):
+    pandas = pytest.importorskip("pandas")
+    labs = ("01-rnn-cells", "04-gradient-clipping")
+    notebook(tmp_path / "class" / "alice" / "lab01.ipynb")  # 22
+    notebook(tmp_path / "class" / "bob" / "lab01.ipynb", "fail: count-params, gru-step")  # 17
+    (tmp_path / "class" / "carol").mkdir()
+    (tmp_path / "class" / "carol" / "lab01.ipynb").write_text("")  # an empty file
+    notebook(tmp_path / "class" / "dave" / "lab03.ipynb", lab="03-windowing-forecast")  # another lab: refused
+    script = REPORT + "if source == 'crash': sys.exit(3)\n" + WRITE
+    notebook(tmp_path / "class" / "erin" / "lab01.ipynb", "crash")  # the grader fails on it
+    result = grade_class([tmp_path / "class"], _options(tmp_path, script, labs=labs), ClassOptions(sequential=True))
+    rows = {row.student: row for row in result.batch.rows}
+    assert rows["carol"].status == NOT_GRADED and "not valid JSON" in rows["carol"].message
+    assert "does not say which lab" not in rows["carol"].message
+    refused = rows["dave"]
+    assert refused.status == NOT_GRADED and "names lab 03-windowing-forecast" in refused.message
+    assert refused.lab == "" and refused.max_score == 0 and not refused.check_max  # not passed off as lab 01
+    grades = pandas.read_csv(tmp_path / "out" / "grades.csv")
+    assert grades["score"].mean() == 19.5 and grades["score"].count() == 2  # 9.75 when rows not graded count 0
+    graded = grades["status"] == GRADED
+    assert grades.loc[~graded, ["score", "max_score", "rnn-step", "rnn-step (max)"]].isna().all().all()
+    assert set(grades.loc[~graded, "status"]) == {NOT_GRADED, GRADER_ERROR}
+    assert grades.loc[~graded, "message"].notna().all()
+    # the class summary's statistics are over the graded rows only
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "19.5" in summary and "9.75" not in summary
+
+
+def test_a_student_folder_named_directly_is_the_student(tmp_path):
+    for student in ("alice", "bob"):
+        notebook(tmp_path / "subs" / student / "lab01.ipynb")
+    found = find_submissions([tmp_path / "subs" / "alice", tmp_path / "subs" / "bob"])
+    assert [s.student for s in found] == ["alice", "bob"]
+    assert [s.name for s in found] == ["alice__lab01", "bob__lab01"]
+    # the same as naming the class folder, or each notebook
+    assert [s.student for s in find_submissions([tmp_path / "subs"])] == ["alice", "bob"]
+    assert [s.student for s in find_submissions(sorted((tmp_path / "subs").rglob("*.ipynb")))] == ["alice", "bob"]
+    result = grade_class([tmp_path / "subs" / "alice", tmp_path / "subs" / "bob"],
+                         _options(tmp_path, REPORT + WRITE), ClassOptions(sequential=True))
+    grades = list(csv.DictReader((tmp_path / "out" / "grades.csv").open()))
+    assert [(g["submission"], g["student"]) for g in grades] == [("alice__lab01", "alice"), ("bob__lab01", "bob")]
+    assert result.exit_code == 0 and (tmp_path / "out" / "alice__lab01.json").is_file()

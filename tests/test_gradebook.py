@@ -52,11 +52,12 @@ def test_grades_csv_has_every_checks_points_and_maximum_the_seed_and_the_version
     table = list(csv.DictReader((tmp_path / "grades.csv").open()))
     header = list(table[0])
     assert header[:8] == ["submission", "student", "notebook", "status", "lab", "framework", "score", "max_score"]
-    assert header[8:14] == ["a", "a (max)", "b", "b (max)", "c", "c (max)"]
+    assert header[8:-3] == ["a", "a (max)", "b", "b (max)", "c", "c (max)"]  # each check once
     assert header[-3:] == ["seed", "grader_version", "message"]
     assert table[0]["a"] == "12" and table[0]["b (max)"] == "10" and table[0]["c"] == ""
     assert table[1]["a (max)"] == "5" and table[1]["c"] == "3"  # the same check id, this lab's maximum
-    assert table[4]["a"] == "" and table[4]["a (max)"] == "12" and table[4]["status"] == NOT_GRADED
+    assert table[4]["a"] == "" and table[4]["a (max)"] == "" and table[4]["status"] == NOT_GRADED
+    assert table[4]["score"] == "" and table[4]["max_score"] == ""  # not graded: no points, not a zero
     assert {row["seed"] for row in table} == {"3"} and {row["grader_version"] for row in table} == {"0.1.0"}
 
 
@@ -120,3 +121,77 @@ def test_student_text_never_becomes_a_spreadsheet_formula(tmp_path):
     write_grades_csv([row], tmp_path / "grades.csv")
     message = next(csv.DictReader((tmp_path / "grades.csv").open()))["message"]
     assert message.startswith("'=HYPERLINK(")
+
+
+# -- every file reads back as a table: unique headers, empty cells where nothing was graded -------------
+
+def _lab_row(name, student, lab, failing=(), status=GRADED, framework="torch"):
+    """A row as a batch makes it from a real lab's checks (every check passed but ``failing``)."""
+    from grader.course import load_lab
+
+    maxima = {check.id: float(check.points) for check in load_lab(lab).checks_for(framework)}
+    checks = {} if status != GRADED else {k: (0.0 if k in failing else v) for k, v in maxima.items()}
+    return Row(name, f"{student}/{name}.ipynb", status, lab=lab, framework=framework,
+               score=sum(checks.values()), max_score=sum(maxima.values()), checks=checks, check_max=maxima,
+               student=student, seed=3, grader_version="0.1.0", message="" if status == GRADED else "not a notebook")
+
+
+def _headers(path):
+    """The header of a CSV file as csv.reader, csv.DictReader and pandas read it."""
+    pandas = pytest.importorskip("pandas")
+    with path.open(newline="") as handle:
+        raw = next(csv.reader(handle))
+    with path.open(newline="") as handle:
+        fields = csv.DictReader(handle).fieldnames
+    return raw, fields, list(pandas.read_csv(path, dtype=str).columns)
+
+
+@pytest.mark.parametrize("labs, columns", [
+    (("01-rnn-cells",), 8 + 2 * 10 + 3),
+    (("01-rnn-cells", "04-gradient-clipping"), 8 + 2 * (10 + 7) + 3),
+    (("03-windowing-forecast", "05-improving-rnns"), 8 + 2 * (9 + 10 - 1) + 3),  # one check id in both labs
+])
+def test_every_header_of_every_file_is_unique(tmp_path, labs, columns):
+    rows = [_lab_row(f"{student}__{lab}", student, lab, failing=("rnn-step",))
+            for student in ("alice", "bob") for lab in labs]
+    rows.append(_lab_row("carol__lab", "carol", labs[0], status=NOT_GRADED))
+    write_grades_csv(rows, tmp_path / "grades.csv")
+    book = build_gradebook(rows, read_roster(_roster(tmp_path)))
+    write_students_csv(book, labs, tmp_path / "students.csv")
+    write_export(book, rows, labs, "canvas", tmp_path / "canvas.csv")
+    write_export(book, rows, labs, "csv", tmp_path / "generic.csv")
+    for name in ("grades.csv", "students.csv", "canvas.csv", "generic.csv"):
+        raw, fields, frame = _headers(tmp_path / name)
+        assert len(set(raw)) == len(raw), (name, [c for c in raw if raw.count(c) > 1])
+        assert fields == raw and frame == raw, name  # pandas renames a repeated column ("rnn-step.1")
+    assert len(_headers(tmp_path / "grades.csv")[0]) == columns
+
+
+def test_a_row_that_was_not_graded_has_no_score_and_no_maximum(tmp_path):
+    pandas = pytest.importorskip("pandas")
+    rows = [_lab_row("alice__lab", "alice", "01-rnn-cells"),  # 22
+            _lab_row("bob__lab", "bob", "01-rnn-cells", failing=("count-params", "gru-step")),  # 17
+            _lab_row("carol__lab", "carol", "01-rnn-cells", status=NOT_GRADED),
+            _lab_row("dan__lab", "dan", "01-rnn-cells", status="grader error")]
+    assert [row.score for row in rows[:2]] == [22.0, 17.0]
+    write_grades_csv(rows, tmp_path / "grades.csv")
+    frame = pandas.read_csv(tmp_path / "grades.csv")
+    assert frame["score"].mean() == 19.5 and frame["max_score"].mean() == 22.0  # over the graded rows only
+    assert frame["score"].count() == 2 and frame["rnn-step (max)"].count() == 2
+    table = list(csv.DictReader((tmp_path / "grades.csv").open()))
+    for row in table[2:]:
+        cells = {key: value for key, value in row.items() if key not in ("submission", "student", "notebook",
+                                                                          "status", "lab", "framework", "seed",
+                                                                          "grader_version", "message")}
+        assert set(cells.values()) == {""}, row  # every score and maximum left empty
+        assert row["status"] in (NOT_GRADED, "grader error") and row["message"]
+
+
+def test_a_check_named_like_a_column_of_grades_csv_gets_a_column_of_its_own(tmp_path):
+    row = Row("alice__lab", "alice/lab.ipynb", GRADED, lab="x", score=3.0, max_score=4.0,
+              checks={"score": 1.0, "seed": 2.0}, check_max={"score": 2.0, "seed": 2.0}, seed=7)
+    write_grades_csv([row], tmp_path / "grades.csv")
+    raw, _, _ = _headers(tmp_path / "grades.csv")
+    assert len(set(raw)) == len(raw) and "check score (max)" in raw
+    table = next(csv.DictReader((tmp_path / "grades.csv").open()))
+    assert table["score"] == "3" and table["check score"] == "1" and table["seed"] == "7" and table["check seed"] == "2"
