@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from grader.batch import GRADED, Row
+from grader.formats import inert
 from grader.report import one_line
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?", re.I)
@@ -146,34 +147,45 @@ def _cut(text: str, limit: int = 160) -> str:
     return one_line(text, limit)
 
 
+def _plain(text: str, limit: int = 160) -> str:
+    """A student's text on a terminal line: cut, its control and escape sequences written out."""
+    return _cut(inert.one_line(text), limit)
+
+
 # -- terminal ----------------------------------------------------------------------------------------
 
 def render_terminal(summary: ClassSummary) -> str:
     lines = [f"{len(summary.rows)} submission(s): {summary.graded} graded, {len(summary.rows) - summary.graded} not "
              f"graded" + (f" ({summary.seconds:.0f} s)" if summary.seconds else "")]
     for reason, count in summary.reasons:
-        lines.append(f"  not graded ×{count}: {_cut(reason, 120)}")
+        lines.append(f"  not graded ×{count}: {_plain(reason, 120)}")
     for stats in summary.labs:
-        lines.append(f"{stats.lab}: {len(stats.graded)}/{len(stats.rows)} graded, mean {_fmt(stats.mean)}, "
+        lines.append(f"{_plain(stats.lab)}: {len(stats.graded)}/{len(stats.rows)} graded, mean {_fmt(stats.mean)}, "
                      f"median {_fmt(stats.median)}, sd {_fmt(stats.stdev)} of {stats.max_score:g}")
         peak = max((n for _, _, n in stats.distribution()), default=0) or 1
         for low, high, n in stats.distribution():
             if n:
                 lines.append(f"  {low:6.1f}–{high:<6.1f} {'#' * max(1, round(20 * n / peak)):20} {n}")
         for check in stats.checks:
-            failure = f"  most common failure ({check.failure_count}): {_cut(check.failure, 90)}" if check.failure else ""
-            lines.append(f"  {check.id:32} {check.pass_rate:6.0%} passed{failure}")
-    lines += summary.notes
+            failure = f"  most common failure ({check.failure_count}): {_plain(check.failure, 90)}" if check.failure else ""
+            lines.append(f"  {_plain(check.id):32} {check.pass_rate:6.0%} passed{failure}")
+    lines += [_plain(note, 2000) for note in summary.notes]
     slow = summary.slowest()
     if slow:
-        lines.append("slowest: " + ", ".join(f"{row.name} {row.seconds:.0f} s" for row in slow))
+        lines.append("slowest: " + ", ".join(f"{_plain(row.name, 80)} {row.seconds:.0f} s" for row in slow))
     return "\n".join(lines) + "\n"
 
 
 # -- Markdown ----------------------------------------------------------------------------------------
 
 def _md(text: str, limit: int = 200) -> str:
-    return html.escape(_cut(text, limit), quote=False).replace("|", "\\|")
+    """A student's text in a table cell or list item: one code span (nothing of it drawn as Markdown)."""
+    return inert.code_span(_cut(inert.one_line(text), limit), table=True)
+
+
+def _id(text: str) -> str:
+    """A submission's or lab's name: as it is when it is a plain word, else a code span."""
+    return inert.md_inline(_cut(text, 80), table=True)
 
 
 def render_markdown(summary: ClassSummary) -> str:
@@ -183,11 +195,11 @@ def render_markdown(summary: ClassSummary) -> str:
            *([""] if summary.notes else [])]
     if summary.reasons:
         out += ["## Not graded", "", "| submission | status | why |", "|---|---|---|"]
-        out += [f"| {_md(row.name, 80)} | {row.status} | {_md(row.message)} |" for row in summary.rows
+        out += [f"| {_id(row.name)} | {row.status} | {_md(row.message)} |" for row in summary.rows
                 if row.status != GRADED]
         out.append("")
     for stats in summary.labs:
-        out += [f"## {stats.lab}", "",
+        out += [f"## {_id(stats.lab)}", "",
                 "| graded | not graded | mean | median | sd | min | max | out of |", "|---:|---:|---:|---:|---:|---:|---:|---:|",
                 f"| {len(stats.graded)} | {len(stats.not_graded)} | {_fmt(stats.mean)} | {_fmt(stats.median)} | "
                 f"{_fmt(stats.stdev)} | {_fmt(min(stats.scores, default=None))} | {_fmt(max(stats.scores, default=None))} "
@@ -195,14 +207,14 @@ def render_markdown(summary: ClassSummary) -> str:
                 "| score | submissions |", "|---|---:|"]
         out += [f"| {low:g}–{high:g} | {n} |" for low, high, n in stats.distribution()]
         out += ["", "| check | points | pass rate | most common failure |", "|---|---:|---:|---|"]
-        out += [f"| `{check.id}` | {check.max_score:g} | {check.pass_rate:.0%} ({check.passed}/{check.judged}) | "
+        out += [f"| {inert.code_span(check.id, table=True)} | {check.max_score:g} | {check.pass_rate:.0%} ({check.passed}/{check.judged}) | "
                 + (f"{_md(check.failure)} ({check.failure_count}×)" if check.failure else "") + " |"
                 for check in stats.checks]
         out.append("")
     slow = summary.slowest()
     if slow:
         out += ["## Slowest submissions", "", "| submission | lab | seconds |", "|---|---|---:|"]
-        out += [f"| {_md(row.name, 80)} | {row.lab} | {row.seconds:.1f} |" for row in slow]
+        out += [f"| {_id(row.name)} | {_id(row.lab)} | {row.seconds:.1f} |" for row in slow]
         out.append("")
     return "\n".join(out)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from grader.collect import MANIFEST, Collection, read_manifest
 from grader.errors import InputError
+from grader.formats import inert
 from grader.formats.markdown import MARKER_PREFIX
 from grader.github_api import GitHubClient, GitHubError
 from grader.github_comment import CommentError, feedback_pull_request, upsert_comment
@@ -58,13 +59,13 @@ def find_manifest(paths: Iterable[Path]) -> Collection:
 
 
 def _graded_marker(lab: str, submission: str) -> str:
-    return f"{MARKER_PREFIX} lab={lab} run=graded submission={submission} -->"
+    word = re.compile(r"[^\w.@+-]")  # a submission's name as words of the comment (nothing ends the comment)
+    return f"{MARKER_PREFIX} lab={word.sub('-', lab)} run=graded submission={word.sub('-', submission)} -->"
 
 
 def _fenced(text: str) -> str:
     """``text`` as a literal block whatever backticks it holds (it may come from the student's notebook)."""
-    fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    return f"{fence}text\n{text}\n{fence}"
+    return inert.fence(text)
 
 
 def comment_body(row: Any, out_dir: Path, manifest: Collection) -> str | None:
@@ -97,11 +98,13 @@ def plan_feedback(rows: Sequence[Any], out_dir: Path, manifest: Collection) -> t
         student = manifest.students.get(row.student)
         if student is None or not student.repository:
             skipped.append(FeedbackOutcome(row.name, row.student, NOT_POSTED,
-                                           f"{row.student!r} is not in {MANIFEST}: no repository to post to"))
+                                           f"{inert.one_line(repr(row.student))} is not in {MANIFEST}: no repository "
+                                           "to post to"))
             continue
         if row.status not in (GRADED, "not graded"):
             skipped.append(FeedbackOutcome(row.name, row.student, NOT_POSTED,
-                                           f"{row.status}: {row.message} (regrade, then post)", student.repository))
+                                           f"{row.status}: {inert.one_line(row.message)} (regrade, then post)",
+                                           student.repository))
             continue
         body = comment_body(row, out_dir, manifest)
         if body is None:

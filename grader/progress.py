@@ -7,6 +7,7 @@ import time
 from typing import IO, Any
 
 from grader.batch import GRADED, Row
+from grader.formats.inert import one_line
 
 
 def _clock(seconds: float) -> str:
@@ -60,13 +61,13 @@ class BatchProgress:
         self.failed += row.status != GRADED
         if self._bar is not None:
             self._bar.update(self._task, completed=self.done, failed=self.failed)
-            if row.status != GRADED:
-                self._bar.console.print(f"  {row.name}: {row.status} — {row.message}", highlight=False,
-                                        markup=False)
+            if row.status != GRADED:  # a name and message may be the student's: shown, never run on the terminal
+                self._bar.console.print(f"  {one_line(row.name)}: {row.status} — {one_line(row.message)}",
+                                        highlight=False, markup=False)
             return
         if self.plain and not row.resumed:
-            detail = f"{row.score:g}/{row.max_score:g}" if row.status == GRADED else row.message
-            self._line(f"[{self.done}/{self.total}] {row.name}: {row.status}, {detail} ({row.seconds:.0f} s); "
+            detail = f"{row.score:g}/{row.max_score:g}" if row.status == GRADED else one_line(row.message)
+            self._line(f"[{self.done}/{self.total}] {one_line(row.name)}: {row.status}, {detail} ({row.seconds:.0f} s); "
                        f"running {self.running_now}, failed {self.failed}, elapsed {_clock(self.elapsed)}, "
                        f"ETA {self.eta}")
 

@@ -22,8 +22,8 @@
 from __future__ import annotations
 
 import json
-import re
 
+from grader.formats import inert
 from grader.report import PASSED, SKIPPED, Report
 
 HIDDEN_VISIBILITY = "after_due_date"
@@ -33,9 +33,8 @@ WITHHELD_OUTPUT = ("A hidden check: graded after the due date. Its points are no
 
 
 def fenced(text: str) -> str:
-    """``text`` as a literal Markdown block, whatever backticks it holds."""
-    fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    return f"{fence}text\n{text}\n{fence}"
+    """``text`` as a literal Markdown block, whatever backticks and control characters it holds."""
+    return inert.fence(text)
 
 
 def _withheld(report: Report, withhold_hidden: bool) -> list:

@@ -1,7 +1,9 @@
 """The pull-request comment: score, a table of checks, failure messages in collapsible sections.
 
 The first line is a hidden marker, so that ``grader comment`` edits the same comment on a later run.
-Messages of hidden checks are not shown (students read this comment).
+Messages of hidden checks are not shown (students read this comment). It is posted with the staff's token:
+whatever may quote the student (messages, cell errors, warnings, notes) is drawn only inside code blocks
+(:mod:`grader.formats.inert`), never as Markdown or HTML of theirs.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import html
 import os
 
+from grader.formats import inert
 from grader.formats.common import HIDDEN_MESSAGE, footer, points, run_lines, shown_message, wrap
 from grader.report import ERROR, PASSED, SKIPPED, Report
 
@@ -19,12 +22,28 @@ _ICON = {PASSED: "✅", ERROR: "⚠️", SKIPPED: "⏳"}
 HTML_REPORT = "report.html"
 
 
+def _ident(text: str) -> str:
+    """A lab's id as a word of the marker comment (nothing that could end the comment)."""
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text)
+
+
 def marker(report: Report) -> str:
-    return f"{MARKER_PREFIX} lab={report.lab} -->"
+    return f"{MARKER_PREFIX} lab={_ident(report.lab)} -->"
 
 
 def _cell(text: str) -> str:
+    """The grader's own words (check ids and titles from the lab's spec) in a table cell."""
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _block(lines: list[str], alert: str) -> list[str]:
+    """Sentences that may quote the student (warnings, notes) as one alert whose body is a code block."""
+    return ["> [!" + alert + "]", *inert.quote(_fenced("\n".join(lines)))]
+
+
+def _fenced(text: str) -> str:
+    """Text that may quote the student as a code block, wrapped for a narrow column."""
+    return inert.fence(wrap(inert.visible(text)))
 
 
 def _html_location() -> str | None:
@@ -41,11 +60,12 @@ def render(report: Report) -> str:
     icon = "✅" if report.all_passed and not report.cells else ("❌" if not report.all_passed else "⚠️")
     lines = [
         marker(report),
-        f"## {icon} {report.lab} ({report.framework}): {points(report.score)}/{points(report.max_score)} points",
+        f"## {icon} {inert.md_inline(report.lab)} ({inert.md_inline(report.framework)}): "
+        f"{points(report.score)}/{points(report.max_score)} points",
         "",
     ]
-    for warning in report.warnings:
-        lines += ["> [!WARNING]", f"> {_cell(warning)}", ""]
+    if report.warnings:
+        lines += [*_block(report.warnings, "WARNING"), ""]
     lines += ["| | check | points |", "|---|---|---|"]
     for check in report.checks:
         earned = "pending" if check.status == SKIPPED else points(check.score)
@@ -60,17 +80,18 @@ def render(report: Report) -> str:
                 f"<summary>{_ICON.get(check.status, '❌')} <b>{html.escape(check.id)}</b>: "
                 f"{html.escape(check.title)} ({points(check.score)}/{points(check.max_score)})</summary>",
                 "",
-                f"<pre>{html.escape(wrap(shown_message(check)))}</pre>",
+                _fenced(shown_message(check)),
+                "",
                 "</details>",
             ]
     if report.cells:
-        lines += ["", "### Notebook cells that did not run cleanly", "", "| cell | status | message |", "|---|---|---|"]
-        lines += [f"| {event.index + 1} | {event.status} | {_cell(event.message)} |" for event in report.cells]
+        lines += ["", "### Notebook cells that did not run cleanly", "",
+                  _fenced("\n".join(f"cell {event.index + 1}: {event.status}: {event.message}"
+                                     for event in report.cells))]
     lines.append("")
-    # each sentence its own quote, closed by a blank line: a line right after a quote is drawn inside it
-    for line in run_lines(report):
-        if not line.startswith("warning: "):
-            lines += [f"> {_cell(line)}", ""]
+    notes = [line for line in run_lines(report) if not line.startswith("warning: ")]
+    if notes:  # closed by a blank line: a line right after a quote is drawn inside it
+        lines += [*_block(notes, "NOTE"), ""]
     location = _html_location()
     if location:
         lines += [location, ""]

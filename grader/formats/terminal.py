@@ -1,10 +1,15 @@
-"""A readable table for a terminal (rich): as wide as the terminal, coloured only on one (NO_COLOR kept)."""
+"""A readable table for a terminal (rich): as wide as the terminal, coloured only on one (NO_COLOR kept).
+
+Text that may be the student's is shown, never run: its control and escape sequences written out, its rich
+markup escaped (:func:`grader.formats.inert.rich`).
+"""
 
 from __future__ import annotations
 
 import io
 from typing import TextIO
 
+from grader.formats import inert
 from grader.formats.common import footer, points, run_lines, shown_message, status_word
 from grader.report import ERROR, PASSED, SKIPPED, Report
 
@@ -31,10 +36,12 @@ def render(report: Report, width: int = FILE_WIDTH, stream: TextIO | None = None
 
 
 def _print(console, report: Report) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"{report.lab} ({report.framework}) — {report.notebook}", show_lines=False, expand=True)
+    # every text that may be the student's goes through inert.rich: no control or escape sequence, no markup
+    escape = inert.rich
+    table = Table(title=escape(f"{report.lab} ({report.framework}) — {report.notebook}"), show_lines=False,
+                  expand=True)
     table.add_column("check", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("points", justify="right", no_wrap=True)
