@@ -261,3 +261,44 @@ def test_the_rules():
         "`www.evil.example`")
     assert inert.rich("[bold]x\x07") == "\\[bold]x\\x07"
     assert inert.html('"<a>"') == "&quot;&lt;a&gt;&quot;"
+
+
+# -- from a notebook: the text comes from the student's kernel ------------------------------------------
+@pytest.mark.slow
+def test_a_graded_notebook_whose_errors_and_metadata_attack_renders_inert_everywhere(root, tmp_path, monkeypatch):
+    import nbformat
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    nb = nbformat.read(root / "reference" / "torch" / "01-rnn-cells.ipynb", as_version=4)
+    nb.metadata["grader"] = {"lab": EVIL, "framework": "torch"}
+    nb.cells.append(nbformat.v4.new_code_cell(  # a failing check quotes the exception the student's code raised
+        f"_EVIL = {EVIL!r}\n"
+        "def gru_step(*args, **kwargs):\n    raise ValueError(_EVIL)\n"
+        "raise RuntimeError(_EVIL)"))
+    notebook = tmp_path / "sub.ipynb"
+    nbformat.write(nb, notebook)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    monkeypatch.setenv("TERM", "xterm-256color")
+    names = ["markdown", "junit", "terminal", "gradescope", "classroom", "html", "json"]
+    args = ["check", str(notebook), "--lab", "01-rnn-cells", "--framework", "torch", "-q", "--seed", "1",
+            "--no-sandbox"]
+    for name in names:
+        args += ["--format", name, "--output", str(tmp_path / f"report.{name}")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    out = {name: (tmp_path / f"report.{name}").read_text() for name in names}
+    report = json.loads(out["json"])
+    assert "pwned title" in report["cells"][0]["message"] and "pwned title" in report["warnings"][0]
+    assert any("pwned title" in check["message"] for check in report["checks"] if check["id"].startswith("gru"))
+    for text in (out["markdown"], (tmp_path / "summary.md").read_text()):
+        assert_inert_markdown(text, ["onerror", "grade appeal", "tracker", "course/staff"])
+    root_element = ET.fromstring(out["junit"])
+    assert not CONTROL.search(out["junit"]) and "pwned title" in ET.tostring(root_element, encoding="unicode")
+    assert not CONTROL.search(out["terminal"]) and "[bold red]FAKE PASS[/bold red]" in " ".join(
+        out["terminal"].split())
+    for test in json.loads(out["gradescope"])["tests"]:
+        assert_inert_markdown(test["output"], [])
+    assert not CONTROL.search(out["classroom"])
+    assert "<script>" not in out["html"] and "&lt;script&gt;" in out["html"]
