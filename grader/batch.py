@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -790,12 +790,13 @@ def check_forwards_no_sandbox() -> bool:
 
 
 def grade_class(paths: Sequence[Path], options: BatchOptions, how: ClassOptions,
-                listener: Listener | None = None) -> ClassResult:
+                listener: Listener | None = None, ready: Callable[[], None] | None = None) -> ClassResult:
     """Grade a class and write ``grades.csv``, ``summary.md``, ``summary.html`` (and the roster's files).
 
     Everything that can make the batch pointless (no submissions, unknown lab or flavour, unreadable roster,
     an unknown gradebook format, no sandbox for a run with the private course unless ``no_sandbox``) is an
-    :class:`InputError` raised before any grading.
+    :class:`InputError` raised before any grading. ``ready`` is called once all of that has passed, before the
+    engine starts.
     """
     from grader import class_summary, gradebook
 
@@ -818,6 +819,8 @@ def grade_class(paths: Sequence[Path], options: BatchOptions, how: ClassOptions,
     batch_labs(  # an ambiguous class is refused before the cluster starts
         [notebook_lab(_peek(s.path)) for s in submissions] if not options.labs else [], options.labs)
     check_labs(options.labs, options.framework)
+    if ready is not None:
+        ready()
     with make_engine(how.jobs, how.scheduler, how.sequential) as engine:
         result = grade_batch(submissions, options, engine, listener)
         engine_notes = list(getattr(engine, "notes", []))

@@ -94,6 +94,8 @@ def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple
     progress = None if quiet else (lambda message: click.echo(f"  {message}", err=True))
     code = None
     try:
+        if notebook.is_dir():
+            raise InputError(_folder_given(notebook))
         report = grade(notebook, lab=lab, framework=framework, seed=seed, progress=progress,
                        cell_timeout=cell_timeout, notebook_timeout=notebook_timeout, executed_path=executed,
                        use_sandbox=False if no_sandbox else None, require_sandbox=require_sandbox,
@@ -112,7 +114,7 @@ def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple
     points_lines = []  # the grader's own workflow commands: printed last, after any student text
     for index, (name, renderer) in enumerate(zip(formats, renderers, strict=True)):
         if name == "terminal" and not outputs:  # width and colour from the terminal itself
-            text = report_formats.terminal.render(report, stream=click.get_text_stream("stdout"))
+            text = report_formats.terminal.render(report, stream=sys.stdout)
         else:
             text = renderer(report)
         if outputs:
@@ -190,9 +192,9 @@ def batch(submissions: tuple[Path, ...], out_dir: Path, labs: tuple[str, ...], f
     options = BatchOptions(out_dir, labs, framework, seed, submission_timeout, force, no_sandbox)
     how = ClassOptions(jobs, scheduler, sequential, roster, gradebooks, assignment)
     where = f"on {scheduler}" if scheduler else "one at a time" if sequential else f"{jobs} at a time"
-    click.echo(f"grading {where}, seed {seed}", err=True)
-    try:
-        result = grade_class(submissions, options, how, BatchProgress())
+    try:  # what it grades with is said once the input has passed its checks
+        result = grade_class(submissions, options, how, BatchProgress(),
+                             ready=lambda: click.echo(f"grading {where}, seed {seed}", err=True))
     except InputError as exc:
         _fail(str(exc), EXIT_INPUT)
     except GraderError as exc:
@@ -225,6 +227,20 @@ def _post_feedback(submissions: tuple[Path, ...], rows: list, out_dir: Path, dry
         _fail(f"feedback not posted: {exc}", EXIT_INPUT)
     missed = sum(outcome.status == NOT_POSTED for outcome in outcomes)
     click.echo(f"feedback: {len(outcomes) - missed} {'to post' if dry_run else 'posted'}, {missed} not posted")
+
+
+def _folder_given(folder: Path) -> str:
+    """What ``grader check FOLDER`` says: it takes one notebook, and which notebooks the folder holds."""
+    from itertools import islice
+
+    found = (path.relative_to(folder).as_posix() for path in folder.rglob("*.ipynb")
+             if ".ipynb_checkpoints" not in path.parts)
+    notebooks = sorted(islice(found, 11))
+    if not notebooks:
+        return f"{folder} is a folder and holds no notebook; give the path of a notebook (.ipynb)"
+    shown = ", ".join(notebooks[:10]) + (" and more" if len(notebooks) > 10 else "")
+    return (f"{folder} is a folder; give one notebook ({shown}), or grade them all with "
+            f"`grader batch {folder}`")
 
 
 def _github_append(variable: str, text: str) -> None:
@@ -374,12 +390,13 @@ def starter(lab: str, directory: Path, framework: str | None, grader_version: st
     from grader.starter import StaffOptions, StarterOptions, write_staff_workflow, write_starter
 
     try:
+        spec = load_lab(lab)  # an unknown lab first: no other option matters then
         if staff_workflow:
             missing = [name for name, value in (("--org", org), ("--prefix", prefix), ("--deadline", deadline))
                        if not value]
             if missing:
                 raise InputError(f"--staff-workflow needs {', '.join(missing)}")
-            written = write_staff_workflow(load_lab(lab), directory, StaffOptions(org, prefix, deadline, by=by))
+            written = write_staff_workflow(spec, directory, StaffOptions(org, prefix, deadline, by=by))
         else:
             if not framework:
                 raise InputError("--framework is required for the template repository (keras or torch)")
@@ -387,7 +404,7 @@ def starter(lab: str, directory: Path, framework: str | None, grader_version: st
                 raise InputError("give --grader-version or --grader-repo, not both")
             options = StarterOptions(grader_repo=grader_repo, grader_ref=grader_ref, classroom_reporter=classroom_reporter,
                                      **({"grader_version": grader_version} if grader_version else {}))
-            written = write_starter(load_lab(lab), framework, directory, options)
+            written = write_starter(spec, framework, directory, options)
     except InputError as exc:
         _fail(str(exc), EXIT_INPUT)
     except GraderError as exc:

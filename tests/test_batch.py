@@ -341,8 +341,9 @@ def test_grade_class_writes_the_gradebook_and_the_summary(tmp_path):
 def test_cli_batch_exit_codes_and_what_the_library_received(tmp_path, monkeypatch):
     seen = {}
 
-    def fake_grade_class(paths, options, how, listener):
+    def fake_grade_class(paths, options, how, listener, ready=None):
         seen.update(paths=paths, options=options, how=how)
+        ready()
         rows = [batch.Row("a", "a.ipynb", status) for status in seen["statuses"]]
         return batch.ClassResult(batch.BatchResult(rows, ("01-rnn-cells",), options.seed, 0.0, "0"), [], "")
 
@@ -353,6 +354,7 @@ def test_cli_batch_exit_codes_and_what_the_library_received(tmp_path, monkeypatc
                                            "--lab", "04-gradient-clipping", "--jobs", "2", "--seed", "9", "--force",
                                            "--no-sandbox", "--gradebook", "csv"])
         assert result.exit_code == code, result.output
+        assert "grading 2 at a time, seed 9" in result.output  # said when the library is ready to grade
     assert seen["options"].labs == ("01-rnn-cells", "04-gradient-clipping") and seen["options"].seed == 9
     assert seen["options"].force and seen["options"].no_sandbox and seen["how"].jobs == 2
     assert seen["how"].gradebooks == ("csv",) and seen["how"].scheduler is None
@@ -370,6 +372,7 @@ def test_cli_batch_unusable_input_exits_2_with_one_line_before_grading(tmp_path)
         errors = [line for line in result.output.splitlines() if line.startswith("error:")]
         assert len(errors) == 1 and message in errors[0] and "Traceback" not in result.output
         assert not (tmp_path / "o" / "grades.csv").exists()
+        assert "at a time" not in result.output  # nothing is announced that is not going to happen
     bad_roster = tmp_path / "roster.csv"
     bad_roster.write_text("name,email\nA,a@x\n")
     result = runner.invoke(main, ["batch", str(tmp_path / "class"), "--out", str(tmp_path / "o"), "--sequential",
@@ -413,7 +416,7 @@ def test_a_batch_killed_midway_and_rerun_grades_only_the_rest(tmp_path):
 def test_a_rerun_without_seed_resumes_with_the_seed_of_the_batch_in_out(tmp_path, monkeypatch):
     seen = []
 
-    def fake_grade_class(paths, options, how, listener):
+    def fake_grade_class(paths, options, how, listener, ready=None):
         seen.append(options.seed)
         return batch.ClassResult(batch.BatchResult([], (), options.seed, 0.0, "0"), [], "")
 

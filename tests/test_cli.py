@@ -114,3 +114,51 @@ def test_terminal_report_shows_score_and_messages():
     text = terminal.render(_report())
     assert "2/6" in text.replace(" ", "") or "2 / 6" in text
     assert "rnn_step(x) returned shape" in text and "cell 4" in text
+
+
+# -- messages that say what is wrong, in the order a user meets it --------------------------------------
+
+def test_check_of_a_folder_says_it_is_a_folder_and_names_the_notebooks_in_it(runner, tmp_path):
+    import nbformat
+
+    for name in ("lab01.ipynb", "b/lab04.ipynb", ".ipynb_checkpoints/lab01-checkpoint.ipynb"):
+        (tmp_path / "sub" / name).parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nbformat.v4.new_notebook(), tmp_path / "sub" / name)
+    result = runner.invoke(main, ["check", str(tmp_path / "sub")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "no such file" not in errors[0]
+    assert "is a folder" in errors[0] and "lab01.ipynb" in errors[0] and "b/lab04.ipynb" in errors[0]
+    assert "checkpoint" not in errors[0]
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(main, ["check", str(tmp_path / "empty")])
+    assert result.exit_code == 2 and "is a folder" in result.output and "holds no notebook" in result.output
+    # with --output (a CI step), the unusable report is still written and says the same
+    out = tmp_path / "report.json"
+    result = runner.invoke(main, ["check", str(tmp_path / "sub"), "--lab", "01-rnn-cells", "--format", "json",
+                                  "--output", str(out)])
+    assert result.exit_code == 2 and "is a folder" in json.dumps(json.loads(out.read_text()))
+
+
+def test_starter_names_an_unknown_lab_before_anything_else(runner, tmp_path):
+    result = runner.invoke(main, ["starter", "no-such-lab", str(tmp_path / "repo")])
+    assert result.exit_code == 2 and "unknown lab 'no-such-lab'" in result.output
+    assert "--framework" not in result.output
+    result = runner.invoke(main, ["starter", "no-such-lab", str(tmp_path / "repo"), "--staff-workflow"])
+    assert result.exit_code == 2 and "unknown lab 'no-such-lab'" in result.output and "--org" not in result.output
+    result = runner.invoke(main, ["starter", "01-rnn-cells", str(tmp_path / "repo")])  # a known lab: the flavour
+    assert result.exit_code == 2 and "--framework is required" in result.output
+
+
+def test_printing_a_report_to_the_terminal_uses_no_deprecated_click(runner, tmp_path, monkeypatch):
+    import warnings
+
+    import grader.grading
+
+    monkeypatch.setattr(grader.grading, "grade", lambda *args, **kwargs: _report())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = runner.invoke(main, ["check", str(tmp_path / "sub.ipynb"), "--no-sandbox", "--quiet"])
+    assert result.exit_code == 1 and "rnn_step(x) returned shape" in result.output, result.output
+    deprecated = [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert not [message for message in deprecated if "click" in message.lower() or "get_text_stream" in message]
