@@ -24,6 +24,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from grader.errors import KernelError
 from grader.process_tree import kill_all, process_family
 from grader.report import cut
+from grader.sandbox import WORKDIR_ON_PATH, safe_path_kernel
 
 if TYPE_CHECKING:
     from grader.sandbox import Sandbox
@@ -211,6 +212,7 @@ class KernelSession:
         try:
             if km is None:
                 self._client.create_kernel_manager()
+                safe_path_kernel(self._client.km)  # nothing of the working directory is imported at start
             else:
                 self.sandbox.before_start(km)
             self._bound_messages(self._client.km)
@@ -229,6 +231,8 @@ class KernelSession:
         outcome = self.run_code(self.setup_code, timeout=300)
         if outcome.status != "ok":
             raise KernelError(f"the kernel's setup code failed: {outcome.message}")
+        # started in safe-path mode: only now does the working directory join sys.path, for the student's modules
+        self.run_code(WORKDIR_ON_PATH, timeout=30)
 
     def _bound_messages(self, km: Any) -> None:
         """The client's sockets refuse any message over MAX_MESSAGE_BYTES before reading it in."""

@@ -4,8 +4,10 @@ The grader writes the inputs it chose as JSON + ``.npz``; kernel-side code (``gr
 calls the student's functions and writes the raw results the same way. Nothing coming back is
 unpickled or executed, and nothing is trusted: the answer files are opened without following links,
 and the arrays are read within bounds (their number, shapes, dtypes and inflated sizes are checked
-before anything is inflated). In the sandbox, each probe's files live in a fresh directory that the
-kernel can see and that holds nothing else.
+before anything is inflated). Each probe has an :class:`Exchange`: its inputs are written, without
+following any link, into a fresh directory the kernel can read but not write, before the kernel is
+told of it; its answers come back in a second fresh directory, the kernel's, read through a descriptor
+of that directory.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import secrets
 import stat
 import tempfile
 import zipfile
@@ -144,10 +147,16 @@ def _decode_result(entry: Any, arrays: Any) -> CallResult:
     )
 
 
-def read_bounded(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file the kernel wrote, never following a link, at most ``limit`` of them."""
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
+
+
+def read_bounded(path: Path, limit: int, dir_fd: int | None = None) -> bytes:
+    """The bytes of a regular file the kernel wrote, never following a link, at most ``limit`` of them
+    (``path`` a name inside the directory open as ``dir_fd``, when given)."""
+    path = Path(path)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0), dir_fd=dir_fd)
     except OSError as exc:
         raise ProbeError(f"the kernel's answer {path.name} cannot be read ({exc.strerror or exc})") from None
     with os.fdopen(fd, "rb") as handle:
@@ -222,11 +231,11 @@ def _load_arrays(data: bytes) -> dict[str, np.ndarray]:
     return arrays
 
 
-def read_response(response: Path, arrays_path: Path, ids: list[str]) -> dict[str, CallResult]:
+def read_response(response: Path, arrays_path: Path, ids: list[str], dir_fd: int | None = None) -> dict[str, CallResult]:
     """Read what the kernel wrote back; anything malformed or out of bounds is a :class:`ProbeError`."""
     try:
-        payload = json.loads(read_bounded(response, MAX_JSON_BYTES))
-        arrays = load_arrays(read_bounded(arrays_path, MAX_ANSWER_FILE_BYTES))
+        payload = json.loads(read_bounded(response, MAX_JSON_BYTES, dir_fd))
+        arrays = load_arrays(read_bounded(arrays_path, MAX_ANSWER_FILE_BYTES, dir_fd))
         raw = payload["results"]
         results = {call_id: _decode_result(raw[call_id], arrays) for call_id in ids if call_id in raw}
     except ProbeError as exc:
@@ -238,6 +247,86 @@ def read_response(response: Path, arrays_path: Path, ids: list[str]) -> dict[str
             call_id, CallResult(False, error=CallError("TimeLimit", "not run: an earlier call used up the time limit"))
         )
     return results
+
+
+class Exchange:
+    """One probe's two fresh directories: ``inputs`` (the request, written by the grader before the kernel
+    is told of it; the kernel can read it but not write it) and ``answers`` (handed to the kernel, which
+    writes its answer there; read back through a descriptor of the directory, never following a link).
+
+    Both are made inside parents only the grader can write (``inputs_parent`` is mounted read-only in the
+    sandbox as well); every file operation goes through descriptors opened without following links.
+    ``uid``: the sandbox user the answer directory is handed to (None when the kernel runs as the grader's
+    own user).
+    """
+
+    REQUEST, INPUTS, RESPONSE, OUTPUTS = "request.json", "inputs.npz", "response.json", "outputs.npz"
+
+    def __init__(self, inputs_parent: Path, answers_parent: Path, uid: int | None = None) -> None:
+        self.uid = uid
+        name = f"probe-{secrets.token_hex(8)}"
+        self.inputs, self.answers = Path(inputs_parent) / name, Path(answers_parent) / name
+        self._fds: dict[str, int] = {}
+        try:
+            for key, parent in (("inputs", inputs_parent), ("answers", answers_parent)):
+                self._fds[key] = _make_dir(parent, name)
+        except OSError:
+            self.close()
+            raise
+
+    def write(self, name: str, data: bytes) -> None:
+        """A new input file: created (never an existing one, never through a link), then readable by all."""
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=self._fds["inputs"])
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            os.fchmod(handle.fileno(), 0o644)
+
+    def write_arrays(self, name: str, arrays: dict[str, np.ndarray]) -> None:
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        self.write(name, buffer.getvalue())
+
+    def hand_over(self) -> None:
+        """The inputs are complete: the answer directory becomes the kernel's."""
+        if self.uid is not None:
+            os.fchown(self._fds["answers"], self.uid, self.uid)
+
+    def has(self, name: str) -> bool:
+        """Whether the kernel left an entry ``name`` in the answer directory (a link counts)."""
+        try:
+            os.stat(name, dir_fd=self._fds["answers"], follow_symlinks=False)
+        except OSError:
+            return False
+        return True
+
+    def read_response(self, ids: list[str]) -> dict[str, CallResult]:
+        return read_response(Path(self.RESPONSE), Path(self.OUTPUTS), ids, dir_fd=self._fds["answers"])
+
+    def paths(self) -> dict[str, Path]:
+        """What the kernel-side code is told: where to read the request, where to write the answer."""
+        return {"request": self.inputs / self.REQUEST, "inputs": self.inputs / self.INPUTS,
+                "response": self.answers / self.RESPONSE, "outputs": self.answers / self.OUTPUTS}
+
+    def close(self) -> None:
+        """Remove both directories (never following a link); never raises."""
+        from grader.sandbox import remove_tree
+
+        made, self._fds = self._fds, {}
+        for key, fd in made.items():
+            os.close(fd)
+            remove_tree(self.inputs if key == "inputs" else self.answers)
+
+
+def _make_dir(parent: Path, name: str) -> int:
+    """A new directory ``name`` in ``parent`` (0755), opened without following a link."""
+    parent_fd = os.open(parent, _DIR_FLAGS)
+    try:
+        os.mkdir(name, 0o700, dir_fd=parent_fd)
+        fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+    finally:
+        os.close(parent_fd)
+    os.fchmod(fd, 0o755)
+    return fd
 
 
 def kernel_code(modules: list[str], paths: dict[str, Path]) -> str:
@@ -260,25 +349,32 @@ def probe(session: Any, calls: list[dict[str, Any]], modules: list[str], timeout
     arrays: dict[str, np.ndarray] = {}
     request = {"calls": [encode_inputs(call, arrays) for call in calls]}
     ids = [call["id"] for call in calls]
+    tmp = None
     try:
-        tmp = getattr(session, "new_exchange", lambda: None)() or Path(tempfile.mkdtemp(prefix="grader-probe-"))
+        exchange = getattr(session, "new_exchange", lambda: None)()
+        if exchange is None:  # no sandbox: the kernel runs as the grader's user, in a directory of its own
+            tmp = Path(tempfile.mkdtemp(prefix="grader-probe-"))
+            for part in ("in", "out"):
+                (tmp / part).mkdir()
+            exchange = Exchange(tmp / "in", tmp / "out")
     except OSError as exc:
+        if tmp is not None:
+            from grader.sandbox import remove_tree
+
+            remove_tree(tmp)
         raise ProbeError(f"could not make a directory for this check's values ({exc.strerror or exc})") from None
     try:
-        paths = {name: tmp / file for name, file in (("request", "request.json"), ("response", "response.json"),
-                                                      ("inputs", "inputs.npz"), ("outputs", "outputs.npz"))}
         try:
-            paths["request"].write_text(json.dumps(request))
-            np.savez(paths["inputs"], **arrays)
-            for path in (paths["request"], paths["inputs"]):
-                os.chmod(path, 0o644)
+            exchange.write(Exchange.REQUEST, json.dumps(request).encode())
+            exchange.write_arrays(Exchange.INPUTS, arrays)
+            exchange.hand_over()
         except OSError as exc:  # e.g. the kernel filled the space it shares with the exchange directory
             raise ProbeError(f"could not pass the inputs to the kernel ({exc.strerror or exc})") from None
-        outcome = session.run_code(kernel_code(modules, paths), timeout)
-        if getattr(outcome, "channel_lost", False) and os.path.lexists(paths["response"]):
+        outcome = session.run_code(kernel_code(modules, exchange.paths()), timeout)
+        if getattr(outcome, "channel_lost", False) and exchange.has(Exchange.RESPONSE):
             # the probe ran to its end and its answer is in the files; only the output channel is gone
             try:
-                return read_response(paths["response"], paths["outputs"], ids)
+                return exchange.read_response(ids)
             finally:
                 if not session.responsive():
                     session.recover()
@@ -289,10 +385,12 @@ def probe(session: Any, calls: list[dict[str, Any]], modules: list[str], timeout
         if outcome.status in ("kernel-died", "memory"):
             session.recover()
             raise ProbeError(f"{outcome.message} while this check called the student's code")
-        if not os.path.lexists(paths["response"]):
+        if not exchange.has(Exchange.RESPONSE):
             raise ProbeError(f"the kernel gave no answer ({outcome.message or 'no response file'})")
-        return read_response(paths["response"], paths["outputs"], ids)
+        return exchange.read_response(ids)
     finally:
-        from grader.sandbox import remove_tree
+        exchange.close()
+        if tmp is not None:
+            from grader.sandbox import remove_tree
 
-        remove_tree(tmp)
+            remove_tree(tmp)

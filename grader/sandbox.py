@@ -2,13 +2,19 @@
 
 Under bubblewrap (``bwrap``) the kernel sees a read-only system and Python environment, one writable
 scratch directory (the notebook and the lab's public files), a directory of ZMQ ``ipc`` sockets through
-which it talks to the grader, and a directory through which probe requests and answers travel. It has
+which it talks to the grader (fresh at every start), a read-only directory of probe requests and a
+directory into which it writes its answers. It has
 its own PID, network (no route out), IPC and UTS namespaces, an environment built from an allow-list,
 and resource limits; when the grader runs as root it runs as an unprivileged user id of its own. Every
 process the student starts lives in the kernel's PID namespace and dies with it.
 
 Nothing else of the machine is visible: not the private course, not the home directory, not the
 grader's reports or outputs.
+
+No file operation of the grader follows a path the kernel can change: what the kernel must read is
+written before it is handed over, into directories the kernel cannot write; what the kernel writes is read
+through directory descriptors without following links; ownership and modes change on open descriptors
+only; and removal never follows a link.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ SANDBOX_UID = 65534  # nobody: the user the start-up probe runs as
 # When the grader is root every kernel runs as a user of its own, drawn from this range (no account needed):
 # RLIMIT_NPROC then counts that kernel's processes alone, whatever runs beside it.
 SANDBOX_UIDS = range(1_000_000, 2_000_000)
+# Processes (tasks) the checks may start beyond RLIMIT_NPROC, whatever the notebook left running.
+CHECK_PROCESS_ROOM = 64
 KERNEL_NAME = "grader-sandbox"
 
 # Variables a kernel may inherit from the grader's environment; everything else (tokens, GITHUB_*, ...) stays out.
@@ -42,6 +50,27 @@ ENV_ALLOW = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ",
 _SECRET = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_KEY|PRIVATE)|^(GITHUB_|ACTIONS_|RUNNER_|GRADER_)",
                      re.I)
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
+# Opening a directory the kernel may have touched: never through a link in its last component.
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+# The kernel proper: safe-path mode (-P), so that neither Python nor IPython puts its working directory (the
+# scratch) on sys.path while the kernel starts; the grader adds it once start-up is over (KernelSession.start).
+KERNEL_COMMAND = ["-P", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+# Run in the kernel once it has started (and run its set-up code): its working directory on sys.path as IPython
+# would have put it (before site-packages), so that the student's own modules import as in Jupyter.
+WORKDIR_ON_PATH = (
+    "import os as _os, sys as _sys\n"
+    "if '' not in _sys.path:\n"
+    "    _sys.path.insert(next((_i for _i, _p in enumerate(_sys.path)\n"
+    "                           if _os.path.basename(_p) in ('site-packages', 'dist-packages')), 0), '')\n"
+    "del _os, _sys\n"
+)
+
+
+def safe_path_kernel(km) -> None:
+    """The kernel command of a kernel manager started without the sandbox, in safe-path mode too."""
+    argv = km.kernel_spec.argv
+    if "-m" in argv and "-P" not in argv:
+        argv.insert(argv.index("-m"), "-P")
 
 
 class SandboxUnavailable(GraderError):
@@ -96,7 +125,7 @@ def _probe() -> tuple[bool, str]:
     for directory in python_dirs():
         argv += [*_parents(directory), "--ro-bind", str(directory), str(directory)]
     argv += ["--proc", "/proc", "--dev", "/dev", *(_ROOT_CAPS if uid is not None else []), "--",
-             sys.executable, "-c", _LAUNCHER.format(limits="{}", uid=repr(uid)), sys.executable, "-c", "pass"]
+             sys.executable, "-I", "-c", _LAUNCHER.format(limits="{}", uid=repr(uid)), sys.executable, "-c", "pass"]
     try:
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               timeout=30, check=False)
@@ -211,12 +240,13 @@ def masked_dirs() -> list[Path]:
 # bwrap run by root keeps every capability unless told otherwise: only those to become the sandbox's user
 _ROOT_CAPS = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
 
-# Runs first inside the sandbox: lower the limits, become the unprivileged user, then exec the kernel.
+# Runs first inside the sandbox (isolated mode: nothing of the scratch is imported): lower the limits, become the
+# unprivileged user, then exec the kernel.
 _LAUNCHER = """\
 import os, resource, sys
 limits = {limits}
 for name, value in limits.items():
-    resource.setrlimit(getattr(resource, name), (value, value))
+    resource.setrlimit(getattr(resource, name), value if isinstance(value, tuple) else (value, value))
 uid = {uid}
 if uid is not None and os.getuid() == 0:
     os.setgroups([])
@@ -230,9 +260,11 @@ os.execv(sys.argv[1], sys.argv[1:])
 class Sandbox:
     """The directories of one sandboxed grading and the kernel command that runs inside them.
 
-    ``scratch`` (the kernel's working directory), ``ipc`` (ZMQ sockets and the connection file) and
-    ``exchange`` (probe requests and answers) are the only host paths the kernel can see besides the
-    read-only system; they live under a private directory of the grader, mounted at the same paths.
+    ``scratch`` (the kernel's working directory), ``ipc`` (ZMQ sockets, the connection file and IPython's
+    own directory: a fresh one at every kernel start), ``exchange`` (probe requests: read-only to the kernel)
+    and ``answers`` (one directory per probe that the kernel owns) are the only host paths the kernel can
+    see besides the read-only system and its own ``/tmp`` and ``/dev/shm``; they live under a private
+    directory of the grader, mounted at the same paths.
     """
 
     isolation: str = BUBBLEWRAP
@@ -241,6 +273,7 @@ class Sandbox:
     scratch: Path = field(init=False)
     ipc: Path = field(init=False)
     exchange: Path = field(init=False)
+    answers: Path = field(init=False)
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -255,14 +288,18 @@ class Sandbox:
             sweep_stale_mounts()
             (self.root / OWNER_FILE).write_text(str(os.getpid()))
             self._mount_scratch()
-        self.scratch, self.ipc, self.exchange = self._fs / "scratch", self._fs / "ipc", self._fs / "exchange"
+        self.scratch, self.exchange, self.answers = self._fs / "scratch", self._fs / "exchange", self._fs / "answers"
+        self.ipc = self._fs / "ipc-0"  # replaced by a fresh one at every kernel start (kernel_manager)
+        self._starts = 0
         self.shm = self._fs / "shm"  # the kernel's /dev/shm (multiprocessing's semaphores, DataLoader workers)
         self.tmp = self._fs / "tmp"  # the kernel's /tmp, for code that writes there by name
         self._spec_dir = self.root / "kernelspec"
-        for path in (self.scratch, self.ipc, self.exchange, self.shm, self.tmp):
+        # nothing of the kernel runs yet: these paths are the grader's alone
+        for path in (self.scratch, self.ipc, self.exchange, self.answers, self.shm, self.tmp):
             path.mkdir()
             os.chmod(path, 0o755)
-        # the exchange directory itself stays the grader's: the kernel may write only into each probe's own
+        # the exchange (read-only to the kernel) and the answers directory stay the grader's: the kernel may
+        # write only into each probe's own answer directory
         for path in (self.scratch, self.ipc, self.shm, self.tmp):
             self.give(path)
 
@@ -283,11 +320,19 @@ class Sandbox:
             self.notes.append(f"the scratch directory is not size-limited ({problem})")
 
     def give(self, path: Path) -> None:
-        """Make ``path`` the sandbox user's (when the kernel runs as a user of its own)."""
+        """Make the directory ``path`` the sandbox user's (when the kernel runs as a user of its own).
+
+        Through a descriptor opened without following a link: called on directories whose parent only the
+        grader can write."""
         if self.uid is not None:
-            os.chown(path, self.uid, self.uid)
+            fd = os.open(path, _DIR_FLAGS)
+            try:
+                os.fchown(fd, self.uid, self.uid)
+            finally:
+                os.close(fd)
 
     def give_tree(self, path: Path) -> None:
+        """The scratch's files to the sandbox user, before any kernel starts (``lchown``: links are not followed)."""
         if self.uid is None:
             return
         for dirpath, dirnames, filenames in os.walk(path):
@@ -295,20 +340,21 @@ class Sandbox:
                 os.lchown(os.path.join(dirpath, name), self.uid, self.uid)
         os.lchown(path, self.uid, self.uid)
 
-    def new_exchange(self) -> Path:
-        """A fresh directory for one probe's request and answer, visible to the kernel and holding nothing else."""
-        path = Path(tempfile.mkdtemp(prefix="probe-", dir=self.exchange))
-        os.chmod(path, 0o755)
-        self.give(path)
-        return path
+    def new_exchange(self):
+        """One probe's two fresh directories, visible to the kernel and holding nothing else: its request
+        (read-only to the kernel) and its answer (the kernel's). A :class:`grader.probing.Exchange`."""
+        from grader.probing import Exchange
+
+        return Exchange(self.exchange, self.answers, self.uid)
 
     # -- the kernel --------------------------------------------------------------------------------
-    def rlimits(self) -> dict[str, int]:
+    def rlimits(self) -> dict[str, int | tuple[int, int]]:
         limits = self.limits
         values = {"RLIMIT_FSIZE": limits.file_mb * 1024 * 1024, "RLIMIT_CPU": limits.cpu_seconds,
                   "RLIMIT_NOFILE": limits.open_files, "RLIMIT_CORE": 0}
         if self.uid is not None:  # per-user: only meaningful for a user that runs nothing else
-            values["RLIMIT_NPROC"] = limits.processes
+            # soft, hard: the grader raises the kernel's own soft limit while its checks run (grader.execute)
+            values["RLIMIT_NPROC"] = (limits.processes, limits.processes + CHECK_PROCESS_ROOM)
         if limits.address_space_mb:
             values["RLIMIT_AS"] = limits.address_space_mb * 1024 * 1024
         return values
@@ -326,17 +372,20 @@ class Sandbox:
         empty.mkdir(mode=0o555, exist_ok=True)
         for directory in masked_dirs():
             args += ["--ro-bind", str(empty), str(directory)]
-        args += _parents(self.scratch)  # scratch, ipc, exchange: one parent
-        for directory in (self.scratch, self.ipc, self.exchange):
+        args += _parents(self.scratch)  # scratch, ipc, exchange, answers: one parent
+        for directory in (self.scratch, self.ipc, self.answers):
             args += ["--bind", str(directory), str(directory)]
+        args += ["--ro-bind", str(self.exchange), str(self.exchange)]  # requests: the kernel reads, never writes
         args += ["--remount-ro", "/", "--chdir", str(self.scratch), "--clearenv"]
+        # IPython's own directory (profile, configuration, start-up files) is this start's, never the scratch's
+        env = {**env, "IPYTHONDIR": str(self.ipc / ".ipython")}
         for key, value in sorted(env.items()):
             args += ["--setenv", key, value]
         if self.uid is not None:  # bwrap run by root keeps every capability unless told otherwise
             args += _ROOT_CAPS
         launcher = _LAUNCHER.format(limits=repr(self.rlimits()), uid=repr(self.uid))
-        inner = inner or [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-        return [*args, "--", python, "-c", launcher, *inner]
+        inner = inner or [python, *KERNEL_COMMAND]
+        return [*args, "--", python, "-I", "-c", launcher, *inner]
 
     def diagnose(self, env: dict[str, str], python: str | None = None) -> str:
         """Why a kernel cannot start in this sandbox, in one line, or "" when its Python starts there; never raises.
@@ -358,10 +407,18 @@ class Sandbox:
         return f"Python could not start inside the sandbox: {last}"
 
     def kernel_manager(self, env: dict[str, str]):
-        """A jupyter_client kernel manager for a kernel in this sandbox (ipc transport, kernelspec in a temp dir)."""
+        """A jupyter_client kernel manager for a kernel in this sandbox (ipc transport, kernelspec in a temp dir).
+
+        Every start gets a fresh ``ipc`` directory, the grader's until :meth:`before_start` has written the
+        connection file into it: nothing a previous kernel left there (links, a planted IPython profile)
+        is seen by the next one, nor followed by the grader."""
         from jupyter_client import AsyncKernelManager
         from jupyter_client.kernelspec import KernelSpecManager
 
+        self._starts += 1
+        self.ipc = self._fs / f"ipc-{self._starts}"
+        self.ipc.mkdir(mode=0o755)  # fails if anything is already there
+        os.chmod(self.ipc, 0o755)
         spec = self._spec_dir / KERNEL_NAME
         spec.mkdir(parents=True, exist_ok=True)
         (spec / "kernel.json").write_text(json.dumps({
@@ -374,10 +431,16 @@ class Sandbox:
         return km
 
     def before_start(self, km) -> None:
-        """Write the connection file now and hand it to the sandbox user (it holds the session key)."""
+        """Write the connection file now, then hand it and its directory to the sandbox user (the file holds
+        the session key; the kernel creates its sockets in the directory)."""
         km.write_connection_file()
         if self.uid is not None:
-            os.chown(km.connection_file, self.uid, self.uid)
+            fd = os.open(km.connection_file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+            try:
+                os.fchown(fd, self.uid, self.uid)
+            finally:
+                os.close(fd)
+            self.give(self.ipc)
 
     # -- the end -------------------------------------------------------------------------------------
     def cleanup(self) -> list[str]:
@@ -434,7 +497,12 @@ def sweep_stale_mounts(mounts: str = "/proc/mounts") -> list[Path]:
 
 
 def remove_tree(path: Path) -> list[str]:
-    """Delete ``path`` whatever was done to it (links, chmod 000, immutable files); never raises."""
+    """Delete ``path`` whatever was done to it (links, chmod 000, immutable files); never raises.
+
+    Nothing is followed through a link: the standard library's walk works on directory descriptors, and
+    what it cannot remove is unlocked (``fchmod``, immutable flags cleared) through descriptors reached
+    from ``path`` one name at a time, each opened without following a link.
+    """
     path = Path(path)
     problems: list[str] = []
     try:
@@ -451,32 +519,116 @@ def remove_tree(path: Path) -> list[str]:
         return problems
 
     def retry(function, failed: str, exc_info) -> None:
-        parent = os.path.dirname(failed)
         try:
-            for target in (parent, failed):
-                if os.path.isdir(target) and not os.path.islink(target):
-                    os.chmod(target, 0o700)
-            _clear_immutable(parent)
-            _clear_immutable(failed)
-            if os.path.isdir(failed) and not os.path.islink(failed):
-                shutil.rmtree(failed, ignore_errors=True)
-            else:
-                os.unlink(failed)
-        except OSError:
-            pass
+            relative = Path(os.path.relpath(failed, path)).parts
+        except ValueError:
+            return
+        if not relative or ".." in relative or relative == (".",):
+            relative = ()
+        _unlock_and_remove(path, relative)
 
-    try:
-        shutil.rmtree(path, onerror=retry)
-    except OSError as exc:
-        problems.append(f"{path}: {exc}")
+    for _ in range(2):  # a second walk once the first has unlocked what stopped it
+        try:
+            shutil.rmtree(path, onerror=retry)
+        except OSError as exc:
+            problems = [f"{path}: {exc}"]
+        if not os.path.lexists(path):
+            return []
     if os.path.lexists(path):
         problems.append(f"{path}: could not be removed entirely")
     return problems
 
 
-def _clear_immutable(path: str) -> None:
-    if shutil.which("chattr") and os.path.lexists(path) and not os.path.islink(path):
-        try:
-            subprocess.run(["chattr", "-i", "-a", path], capture_output=True, check=False, timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
+def _unlock_and_remove(top: Path, relative: tuple[str, ...]) -> None:
+    """Make ``top/relative`` removable and remove it, reaching it from ``top`` one name at a time without
+    following a link (the kernel may have swapped a directory for a link meanwhile)."""
+    fds: list[int] = []
+    try:
+        fds.append(_open_dir_unlocking(None, str(top)))
+        for name in relative[:-1]:
+            fds.append(_open_dir_unlocking(fds[-1], name))
+        if not relative:
+            return
+        parent, name = fds[-1], relative[-1]
+        _unlock(parent)
+        info = os.stat(name, dir_fd=parent, follow_symlinks=False)
+        if stat.S_ISDIR(info.st_mode):
+            fd = _open_dir_unlocking(parent, name)
+            try:
+                if os.path.samestat(info, os.fstat(fd)):
+                    _unlock(fd)
+                    shutil.rmtree(name, dir_fd=parent, ignore_errors=True)
+            finally:
+                os.close(fd)
+        else:
+            if stat.S_ISREG(info.st_mode):
+                _clear_immutable_at(parent, name)
+            os.unlink(name, dir_fd=parent)
+    except OSError:
+        pass
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _open_dir_unlocking(dir_fd: int | None, name: str) -> int:
+    """A directory opened without following a link; one its owner locked (chmod 000) is opened after
+    giving the owner its rights back through an ``O_PATH`` descriptor."""
+    try:
+        return os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+    except PermissionError:
+        pass
+    handle = os.open(name, getattr(os, "O_PATH", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
+                     dir_fd=dir_fd)
+    try:
+        if not stat.S_ISDIR(os.fstat(handle).st_mode):
+            raise NotADirectoryError(name)
+        os.chmod(f"/proc/self/fd/{handle}", 0o700)  # the very inode the descriptor holds, never a link
+    finally:
+        os.close(handle)
+    return os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+
+
+def _unlock(fd: int) -> None:
+    """Give the directory open as ``fd`` back to its owner's rights and clear its immutable flags."""
+    try:
+        os.fchmod(fd, 0o700)
+    except OSError:
+        pass
+    _clear_immutable(fd)
+
+
+def _clear_immutable_at(dir_fd: int, name: str) -> None:
+    try:
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd)
+    except OSError:
+        return
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            _clear_immutable(fd)
+    finally:
+        os.close(fd)
+
+
+# FS_IOC_GETFLAGS / FS_IOC_SETFLAGS (as chattr uses them) and the immutable and append-only flags
+_IOC_GETFLAGS, _IOC_SETFLAGS = (0x80086601, 0x40086602) if sys.maxsize > 2**32 else (0x80046601, 0x40046602)
+_IMMUTABLE_FLAGS = 0x00000010 | 0x00000020
+
+
+def _clear_immutable(fd: int) -> None:
+    """Clear the immutable and append-only flags of the file open as ``fd`` (root only; never raises)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import fcntl
+    import struct
+
+    try:
+        buffer = bytearray(8)
+        fcntl.ioctl(fd, _IOC_GETFLAGS, buffer)
+        flags = struct.unpack_from("i", buffer)[0]
+        if flags & _IMMUTABLE_FLAGS:
+            struct.pack_into("i", buffer, 0, flags & ~_IMMUTABLE_FLAGS)
+            fcntl.ioctl(fd, _IOC_SETFLAGS, buffer)
+    except OSError:
+        pass

@@ -55,7 +55,12 @@ def test_the_kernel_sees_only_its_own_directories_writable_and_nothing_private()
                      "--new-session", "--clearenv", "--proc"):
             assert flag in argv
         writable = {source for kind, source, _ in _bound(argv) if kind != "--ro-bind"}
-        assert writable == {str(box.scratch), str(box.ipc), str(box.exchange), str(box.shm), str(box.tmp)}
+        assert writable == {str(box.scratch), str(box.ipc), str(box.answers), str(box.shm), str(box.tmp)}
+        assert ("--ro-bind", str(box.exchange), str(box.exchange)) in _bound(argv)  # requests: read-only
+        # nothing of the scratch is imported at start: the launcher isolated, the kernel in safe-path mode
+        assert argv[argv.index("--") + 2] == "-I" and argv[-5:-3] == ["-P", "-m"]
+        at = argv.index("IPYTHONDIR")  # IPython's profile and start-up files: this start's, not the scratch's
+        assert argv[at - 1:at + 2] == ["--setenv", "IPYTHONDIR", str(box.ipc / ".ipython")]
         sources = [Path(source) for _, source, _ in _bound(argv)]
         for private in (REPO, REPO / "reference", REPO / "grader", Path.home(), REPO / "tests"):
             assert private not in sources, private
@@ -85,9 +90,87 @@ def test_exchange_directories_are_fresh_and_inside_the_bound_exchange():
     box = sandbox.Sandbox(sandbox.NONE)
     try:
         first, second = box.new_exchange(), box.new_exchange()
-        assert first != second and first.parent == box.exchange and not any(first.iterdir())
+        assert first.inputs != second.inputs and first.inputs.parent == box.exchange
+        assert first.answers.parent == box.answers and first.answers.name == first.inputs.name
+        assert not any(first.inputs.iterdir()) and not any(first.answers.iterdir())
+        first.close()
+        assert not first.inputs.exists() and not first.answers.exists() and second.answers.exists()
     finally:
         box.cleanup()
+
+
+def test_a_fresh_ipc_directory_at_every_kernel_start():
+    box = sandbox.Sandbox(sandbox.NONE)
+    try:
+        box.kernel_manager({})
+        first = box.ipc
+        (first / "planted").symlink_to("/nonexistent")
+        box.kernel_manager({})
+        assert box.ipc != first and box.ipc.parent == first.parent and not any(box.ipc.iterdir())
+    finally:
+        assert box.cleanup() == []
+
+
+def _victim(tmp_path: Path) -> tuple[Path, bytes]:
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"the grader's own file\n")
+    victim.chmod(0o600)
+    return victim, victim.read_bytes()
+
+
+def test_inputs_are_written_into_a_directory_the_kernel_cannot_write_without_following_links(tmp_path):
+    victim, content = _victim(tmp_path)
+    parent = tmp_path / "exchange"
+    parent.mkdir()
+    exchange = probing.Exchange(parent, tmp_path, None)
+    try:
+        # a link planted where the request goes (as the kernel could in a directory it owns)
+        (exchange.inputs / probing.Exchange.REQUEST).symlink_to(victim)
+        (exchange.inputs / probing.Exchange.INPUTS).symlink_to(victim)
+        with pytest.raises(FileExistsError):
+            exchange.write(probing.Exchange.REQUEST, b"{}")
+        with pytest.raises(FileExistsError):
+            exchange.write_arrays(probing.Exchange.INPUTS, {"a": np.zeros(3)})
+        assert victim.read_bytes() == content and victim.stat().st_mode & 0o777 == 0o600
+        # control: what the grader did before, a write and a chmod by path, goes through the link
+        (exchange.inputs / probing.Exchange.REQUEST).write_text("{}")
+        os.chmod(exchange.inputs / probing.Exchange.REQUEST, 0o644)
+        assert victim.read_bytes() == b"{}" and victim.stat().st_mode & 0o777 == 0o644
+    finally:
+        exchange.close()
+    assert not exchange.inputs.exists() and victim.exists()
+
+
+def test_answers_are_read_through_the_directory_descriptor(tmp_path):
+    for part in ("in", "out"):
+        (tmp_path / part).mkdir()
+    exchange = probing.Exchange(tmp_path / "in", tmp_path / "out", None)
+    secret = tmp_path / "hidden.json"
+    secret.write_text(json.dumps({"results": {"c0": {"ok": True, "value": 1.0}}}))
+    try:
+        exchange.write(probing.Exchange.REQUEST, b"{}")
+        assert (exchange.inputs / probing.Exchange.REQUEST).stat().st_mode & 0o777 == 0o644
+        (exchange.answers / probing.Exchange.RESPONSE).write_text(json.dumps({"results": {"c0": {"ok": True,
+                                                                                                  "value": 2.0}}}))
+        (exchange.answers / probing.Exchange.OUTPUTS).write_bytes(_npz())
+        # the answer directory itself replaced by a link after it was made: the grader reads the one it made
+        moved = tmp_path / "moved"
+        exchange.answers.rename(moved)
+        exchange.answers.mkdir()
+        (exchange.answers / probing.Exchange.RESPONSE).symlink_to(secret)
+        assert exchange.has(probing.Exchange.RESPONSE)
+        assert exchange.read_response(["c0"])["c0"].value == 2.0
+        (moved / probing.Exchange.RESPONSE).unlink()
+        (moved / probing.Exchange.RESPONSE).symlink_to(secret)
+        with pytest.raises(ProbeError, match="cannot be read|not a regular file"):
+            exchange.read_response(["c0"])
+        (moved / probing.Exchange.RESPONSE).unlink()
+        os.mkfifo(moved / probing.Exchange.RESPONSE)
+        with pytest.raises(ProbeError, match="not a regular file"):
+            exchange.read_response(["c0"])
+    finally:
+        exchange.close()
+    assert secret.exists()
 
 
 # -- answer files: bounded reading -------------------------------------------------------------------
@@ -241,6 +324,32 @@ def test_cleanup_survives_what_a_kernel_does_to_its_scratch(tmp_path):
     assert sandbox.remove_tree(root / "scratch") == []
     assert sandbox.remove_tree(root) == []
     assert not root.exists() and (outside / "keep.txt").read_text() == "not the kernel's"
+
+
+def test_cleanup_unlocks_through_descriptors_never_through_a_link(tmp_path, monkeypatch):
+    victim_dir = tmp_path / "victim"
+    victim_dir.mkdir()
+    victim_dir.chmod(0o750)
+    root = tmp_path / "run"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "b" / "f").write_text("x")
+    real_rmtree = shutil.rmtree
+    swapped = []
+
+    def racing_rmtree(path, *args, **kwargs):
+        # the kernel's move, between the walk's failure and the unlocking: "b" becomes a link to a directory
+        # of the grader's user
+        onerror = kwargs.get("onerror")
+        if onerror is not None and not swapped and Path(path) == root:
+            swapped.append(1)
+            os.rename(root / "a" / "b", root / "a" / "b-moved")
+            (root / "a" / "b").symlink_to(victim_dir)
+            onerror(os.open, str(root / "a" / "b"), None)
+        return real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "rmtree", racing_rmtree)
+    assert sandbox.remove_tree(root) == []
+    assert victim_dir.stat().st_mode & 0o777 == 0o750 and victim_dir.is_dir()
 
 
 def test_cleanup_clears_immutable_files(tmp_path):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import psutil
 import pytest
 from adversarial import (
@@ -31,6 +32,7 @@ from adversarial import (
     attacked,
     daemon,
     endless,
+    exchange_race,
     install_poisoning,
     kill_grader,
     neighbour,
@@ -38,13 +40,14 @@ from adversarial import (
     printed,
     private_files,
     resources,
+    restart_import,
     scratch_link,
     secrets_leak,
     workflow_commands,
     write,
 )
 
-from grader import sandbox
+from grader import probing, sandbox
 from grader.course import load_lab
 from grader.errors import KernelError
 from grader.grading import Grading
@@ -306,6 +309,100 @@ def test_a_scratch_replaced_by_a_link_is_cleaned_up_without_following_it(control
     assert outcome.score == control.score
     assert (target / "keep.txt").read_text() == "keep" and sorted(p.name for p in target.iterdir()) == ["keep.txt"]
     assert ("REPLACED" in outcome.text) == (use_sandbox is False)  # the sandbox's scratch is a mount point
+
+
+# -- links raced into the grader's directories -------------------------------------------------------------
+class _PathExchange:
+    """The probe exchange as the grader made it before: one directory handed to the kernel, then written and
+    chmodded by path (the control: the defence undone)."""
+
+    def __init__(self, box: sandbox.Sandbox) -> None:
+        import tempfile
+
+        self.inputs = self.answers = Path(tempfile.mkdtemp(prefix="probe-", dir=box.answers))
+        os.chmod(self.inputs, 0o755)
+        if box.uid is not None:
+            os.chown(self.inputs, box.uid, box.uid)
+
+    def write(self, name: str, data: bytes) -> None:
+        (self.inputs / name).write_bytes(data)
+        os.chmod(self.inputs / name, 0o644)
+
+    def write_arrays(self, name: str, arrays: dict) -> None:
+        np.savez(self.inputs / name, **arrays)
+        os.chmod(self.inputs / name, 0o644)
+
+    def hand_over(self) -> None:
+        pass
+
+    def has(self, name: str) -> bool:
+        return os.path.lexists(self.answers / name)
+
+    def read_response(self, ids: list[str]) -> dict:
+        return probing.read_response(self.answers / "response.json", self.answers / "outputs.npz", ids)
+
+    def paths(self) -> dict[str, Path]:
+        return {key: self.inputs / name for key, name in (("request", "request.json"), ("inputs", "inputs.npz"),
+                                                          ("response", "response.json"), ("outputs", "outputs.npz"))}
+
+    def close(self) -> None:
+        sandbox.remove_tree(self.inputs)
+
+
+def _victim(tmp_path: Path) -> tuple[Path, bytes]:
+    victim = tmp_path / "victim" / "grader-owned.txt"
+    victim.parent.mkdir()
+    victim.write_bytes(b"a file of the grader's, mode 0600\n")
+    victim.chmod(0o600)
+    return victim, victim.read_bytes()
+
+
+def test_links_raced_into_the_exchange_change_no_file_of_the_grader(control, unchanged, tmp_path, monkeypatch):
+    victim, content = _victim(tmp_path)
+    outcome = grade_nb(attacked(exchange_race.cell(str(victim))))
+    assert "RACING" in outcome.text
+    assert victim.read_bytes() == content and victim.stat().st_mode & 0o777 == 0o600
+    assert outcome.score == control.score
+    # control: the exchange as it was (a directory handed to the kernel, written and chmodded by path): the
+    # helper's links make the grader overwrite the file and open it to everyone
+    monkeypatch.setattr(sandbox.Sandbox, "new_exchange", lambda box: _PathExchange(box))
+    grade_nb(attacked(exchange_race.cell(str(victim))))
+    assert victim.read_bytes() != content and victim.stat().st_mode & 0o777 == 0o644
+
+
+# -- a restarted kernel ---------------------------------------------------------------------------------------
+def test_a_restarted_kernel_imports_nothing_the_notebook_planted(control, unchanged, monkeypatch):
+    nb = attacked(restart_import.plant(), restart_import.report())
+    outcome = grade_nb(nb)
+    assert outcome.score == control.score
+    assert [cell.status for cell in outcome.report.cells] == ["kernel-died"]
+    assert "MARKERS []" in outcome.text, outcome.text
+    # the student's own modules still import from the working directory, as in Jupyter
+    helper = attacked("open('helper_module.py', 'w').write('VALUE = 41')",
+                      "import helper_module, os\nprint('IMPORTED', helper_module.VALUE + 1, os.getcwd())")
+    assert "IMPORTED 42" in grade_nb(helper).text
+    # control: the kernel command as it was (python -m puts the working directory first on sys.path): the
+    # planted ipykernel_launcher runs and the restart fails, a grader error instead of a grade
+    monkeypatch.setattr(sandbox, "KERNEL_COMMAND", ["-m", "ipykernel_launcher", "-f", "{connection_file}"])
+    with pytest.raises(KernelError, match="could not start a Jupyter kernel"):
+        grade_nb(nb)
+
+
+def test_a_restarted_kernel_runs_no_ipython_start_up_file_the_notebook_planted(control, unchanged, monkeypatch):
+    nb = attacked(restart_import.plant(crash_on_import=False), restart_import.report())
+    outcome = grade_nb(nb)
+    assert outcome.score == control.score and "MARKERS []" in outcome.text, outcome.text
+    # control: IPython's directory in the scratch, as it was: the planted start-up file and configuration run
+    real_argv = sandbox.Sandbox.argv
+
+    def scratch_ipython_dir(box, env, python=None, inner=None):
+        argv = real_argv(box, env, python, inner)
+        argv[argv.index("IPYTHONDIR") + 1] = env["IPYTHONDIR"]
+        return argv
+
+    monkeypatch.setattr(sandbox.Sandbox, "argv", scratch_ipython_dir)
+    outcome = grade_nb(nb)
+    assert "'startup'" in outcome.text and "'config'" in outcome.text, outcome.text
 
 
 # -- resources ---------------------------------------------------------------------------------------------
