@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,13 +58,38 @@ def marker_of(body: str) -> str:
     return first if first.startswith(MARKER_PREFIX) else DEFAULT_MARKER
 
 
+_FENCE = re.compile(r"^(?:> ?)*(`{3,})")
+
+
+def _closing(text: str) -> str:
+    """What closes the code block and the ``<details>`` sections that ``text`` leaves open."""
+    fence = ""
+    for line in text.split("\n"):
+        match = _FENCE.match(line)
+        if match and not fence:
+            fence = match.group(1)
+        elif match and len(match.group(1)) >= len(fence) and not line.strip("`> \t"):
+            fence = ""
+    open_details = text.count("<details>") - text.count("</details>")
+    return (f"\n{fence}\n" if fence else "") + "\n</details>\n" * max(open_details, 0)
+
+
 def fit_body(body: str, limit: int = MAX_BODY) -> str:
-    """The body, shortened with a note when longer than GitHub accepts (the marker line is kept)."""
+    """The body, shortened with a note when longer than GitHub accepts (the marker line is kept). It is cut at
+    the end of a line, and a code block or section the cut leaves open is closed: the note, and whatever a
+    student's text may hold, is never read as part of another block."""
     if len(body) <= limit:
         return body
     note = (f"\n\n… *(report shortened: {len(body):,} characters, GitHub keeps at most {limit:,}; "
             "the full report is in the run's artifact)*\n")
-    return body[: limit - len(note)] + note
+    room = limit - len(note) - 64  # 64: what closes a code block and a few sections
+    head = body[:room]
+    head = head[: head.rfind("\n") + 1] if "\n" in head else head
+    closing = _closing(head)
+    while len(head) + len(closing) > room and "\n" in head.rstrip("\n"):  # many sections open: cut earlier
+        head = head[: head.rstrip("\n").rfind("\n") + 1]
+        closing = _closing(head)
+    return head + closing + note
 
 
 def feedback_pull_request(client: GitHubClient, repository: str) -> int | None:

@@ -218,3 +218,22 @@ def test_cli_never_fails_the_job(github, tmp_path, monkeypatch):
     result = runner.invoke(main, ["comment", str(tmp_path / "missing.md")])
     assert result.exit_code == 0 and "cannot read" in result.output
     assert len(github.comments_on(REPO, 1)) == 1
+
+
+def test_a_shortened_report_closes_its_code_block_and_its_details():
+    """A message long enough to push the comment past GitHub's limit is cut inside its code block: the block
+    and the section are closed, so the note is drawn as a note and the rest of the comment as Markdown."""
+    from markdown_it import MarkdownIt
+
+    from grader.formats import markdown
+    from grader.report import CheckResult, Report
+
+    report = Report("01-rnn-cells", "torch", "sub.ipynb")
+    report.checks = [CheckResult("lstm-step", "lstm_step", 0, 3, "failed", "[1, 2] " * 20_000)]
+    body = fit_body(markdown.render(report))
+    assert len(body) <= MAX_BODY
+    tokens = MarkdownIt("commonmark").parse(body)
+    fences = [t for t in tokens if t.type == "fence"]
+    assert len(fences) == 1 and "report shortened" not in fences[0].content
+    assert any(t.type == "inline" and "report shortened" in t.content for t in tokens)
+    assert body.count("<details>") == body.count("</details>") == 1
