@@ -178,6 +178,17 @@ def test_a_wheel_travels_in_the_zip_and_setup_installs_it(tmp_path):
         build_package("01-rnn-cells", tmp_path / "b.zip", PackageOptions(wheel=tmp_path / "missing.whl"))
 
 
+def test_the_always_visible_output_never_gives_the_hidden_total_away():
+    """Gradescope hides the total until the due date; an output saying 3/8 would tell the hidden check's
+    result (3 less the visible tests' 2) to anyone who subtracts."""
+    for withhold in (False, True):
+        output = gradescope.to_dict(_report(), withhold_hidden=withhold)["output"]
+        assert "3/8" not in output and "**01-rnn-cells** (torch): 2/6 points in the visible checks" in output
+    report = _report()
+    report.checks = [c for c in report.checks if c.visibility != "hidden"]
+    assert gradescope.to_dict(report)["output"].startswith("**01-rnn-cells** (torch): 2/6 points\n")
+
+
 def test_the_docstring_says_what_the_spec_says():
     """The claim "the total is always visible" was wrong: the module quotes the spec and names both choices."""
     doc = " ".join(gradescope.__doc__.split())

@@ -42,13 +42,20 @@ def _withheld(report: Report, withhold_hidden: bool) -> list:
 
 
 def _output(report: Report, withhold_hidden: bool = False) -> str:
-    lines = [f"**{report.lab}** ({report.framework}): {report.score:g}/{report.max_score:g} points"]
-    withheld = _withheld(report, withhold_hidden)
-    if withheld:
-        shown = report.score - sum(check.score for check in withheld)
-        pending = sum(check.max_score for check in withheld)
-        lines = [f"**{report.lab}** ({report.framework}): {shown:g} points so far; {pending:g} more points of "
-                 f"{len(withheld)} hidden check(s) are graded after the due date"]
+    """The submission's output, always visible: never a total that counts a hidden check before the due date
+    (that total less the visible tests would give the hidden checks' result away)."""
+    hidden = [check for check in report.checks if check.visibility == "hidden"]
+    head = f"**{report.lab}** ({report.framework}): "
+    if not hidden:
+        lines = [f"{head}{report.score:g}/{report.max_score:g} points"]
+    else:
+        shown = sum(check.score for check in report.checks if check.visibility != "hidden")
+        shown_max = sum(check.max_score for check in report.checks if check.visibility != "hidden")
+        pending = sum(check.max_score for check in hidden)
+        when = ("graded after the due date" if withhold_hidden
+                else "in your score, shown with the total after the due date")
+        lines = [f"{head}{shown:g}/{shown_max:g} points in the visible checks; {pending:g} more points of "
+                 f"{len(hidden)} hidden check(s), {when}"]
     details = [f"cell {event.index + 1}: {event.status}: {event.message}" for event in report.cells]
     details += [*report.notes, *report.warnings, f"seed {report.seed}, sandbox {report.sandbox}"]
     return "\n\n".join([*lines, fenced("\n".join(details))])
