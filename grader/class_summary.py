@@ -9,7 +9,6 @@ as base64), so that it opens anywhere without a network.
 from __future__ import annotations
 
 import base64
-import html
 import io
 import re
 import statistics
@@ -275,7 +274,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;overf
 
 
 def render_html(summary: ClassSummary) -> str:
-    esc = html.escape
+    esc = inert.html  # a student's text: escaped, its control characters written out
     body = [f"<h1>Class summary</h1><p>{len(summary.rows)} submission(s): <b class=ok>{summary.graded} graded</b>, "
             f"<b class={'bad' if summary.graded < len(summary.rows) else 'ok'}>{len(summary.rows) - summary.graded} "
             "not graded</b>.</p>", *(f"<p>{esc(note)}</p>" for note in summary.notes)]

@@ -231,12 +231,28 @@ def test_html_report_draws_no_student_markup():
     from grader.formats import html
 
     page = html.render(evil_report())
+    assert not CONTROL.search(page)  # a bidi override would reorder what the page shows
     tree = html5lib.parse(page, namespaceHTMLElements=False)
     assert not tree.findall(".//script") and not tree.findall(".//b")
     for element in tree.iter():
         for name, value in element.attrib.items():
             assert "evil.example" not in value and not name.startswith("on"), (element.tag, name, value)
     _said("".join(tree.itertext()))
+
+
+def test_summary_html_draws_no_student_markup():
+    import html5lib
+
+    from grader.class_summary import render_html, summarize
+
+    page = render_html(summarize(_rows(), 4.0))
+    assert not CONTROL.search(page)
+    tree = html5lib.parse(page, namespaceHTMLElements=False)
+    assert not tree.findall(".//script") and not tree.findall(".//b[@onerror]")
+    for element in tree.iter():
+        for name, value in element.attrib.items():
+            assert "evil.example" not in value and not name.startswith("on"), (element.tag, name, value)
+    _said("".join(tree.itertext()), WORDS[:2])
 
 
 def test_classroom_and_json_carry_no_raw_control_characters():

@@ -8,9 +8,9 @@ plot. A hidden check shows neither its message nor a plot; a skipped check shows
 from __future__ import annotations
 
 import base64
-from html import escape
 
 from grader.formats.common import footer, may_plot, points, run_lines, shown_message, status_word
+from grader.formats.inert import html as escape  # escaped, control characters written out
 from grader.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Report
 
 CSS = """
