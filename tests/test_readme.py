@@ -37,3 +37,54 @@ def test_every_command_is_documented(root):
         assert f"grader {name}" in text, name
     for code in range(4):
         assert f"| {code} |" in text
+
+
+def _without_code(text):
+    """Markdown with fenced blocks and inline code spans removed: links inside them are not links."""
+    text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+    return re.sub(r"(`+).*?\1", "", text, flags=re.S)
+
+
+def _slug(heading):
+    """GitHub's anchor of a heading: lower case, punctuation dropped, each space a hyphen."""
+    heading = re.sub(r"[`*_]|\[([^\]]*)\]\([^)]*\)", lambda m: m.group(1) or "", heading.strip().lower())
+    return re.sub(r"[^\w\- ]", "", heading).replace(" ", "-")
+
+
+def _anchors(path):
+    text = re.sub(r"^```.*?^```", "", path.read_text(encoding="utf-8"), flags=re.S | re.M)
+    return {_slug(h) for h in re.findall(r"^#{1,6} (.+)$", text, re.M)}
+
+
+def _documents(root):
+    return [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+
+
+def _broken_links(path):
+    text = _without_code(path.read_text(encoding="utf-8"))
+    targets = re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(r"<img [^>]*src=\"([^\"]+)\"", text)
+    broken = []
+    for target in targets:
+        if re.match(r"[a-z]+:", target):  # https:, mailto:
+            continue
+        file, _, anchor = target.partition("#")
+        linked = (path.parent / file).resolve() if file else path
+        if not linked.exists() or (anchor and linked.suffix == ".md" and anchor not in _anchors(linked)):
+            broken.append(target)
+    return broken
+
+
+def test_every_relative_link_of_the_docs_resolves(root):
+    """Links to files of the repository and to headings (GitHub's anchors) in README.md and docs/*.md."""
+    for path in _documents(root):
+        assert not _broken_links(path), (path.name, _broken_links(path))
+
+
+def test_the_link_check_sees_a_broken_link(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# A page\n\n## JSON report (`--format json`)\n")
+    page = tmp_path / "README.md"
+    page.write_text("[ok](docs/a.md#json-report---format-json) [here](#a-title)\n\n# A title\n")
+    assert _broken_links(page) == []
+    page.write_text("[gone](docs/b.md) [anchor](docs/a.md#json-report) `[code](nowhere.md)`\n")
+    assert _broken_links(page) == ["docs/b.md", "docs/a.md#json-report"]
