@@ -1,4 +1,4 @@
-"""The JSON report (documented in the README)."""
+"""The JSON report (documented in docs/reports.md)."""
 
 from __future__ import annotations
 
