@@ -10,6 +10,7 @@ within an :class:`OutputBudget`, and an overall deadline kills it and everything
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import time
@@ -22,7 +23,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.errors import KernelError
-from grader.process_tree import kill_all, process_family
+from grader.memory import MemoryCgroup, Usage, measure, tree_pids
+from grader.process_tree import kernel_process, kill_all, process_family, set_limit
 from grader.report import cut
 from grader.sandbox import WORKDIR_ON_PATH, safe_path_kernel
 
@@ -49,30 +51,56 @@ class CellOutcome:
 
 
 class _MemoryWatch(threading.Thread):
-    """Kills the kernel process tree when its resident memory passes the limit."""
+    """Stops the kernel's process tree when what it holds passes the limit (see :mod:`grader.memory`).
 
-    def __init__(self, pid: int, limit_mb: int) -> None:
+    With a :class:`~grader.memory.MemoryCgroup` the tree is moved into it and the kernel's own memory limit
+    holds it (the out-of-memory killer ends the whole cgroup); otherwise the watch samples the tree's unique
+    memory, its shared-memory objects and the scratch tmpfs, and kills the tree when their sum passes the limit.
+    """
+
+    def __init__(self, pid: int, limit_mb: int, scratch: Path | None = None,
+                 cgroup: MemoryCgroup | None = None) -> None:
         super().__init__(daemon=True)
         self.pid, self.limit = pid, limit_mb * 1024 * 1024
-        self.tripped = False
+        self.scratch, self.cgroup = scratch, cgroup
+        self.usage: Usage | None = None  # the sample that passed the limit
+        self._tripped = False
         self._stop_event = threading.Event()
+        if cgroup is not None:  # before the kernel runs any code: everything it starts is born inside
+            cgroup.reset()
+            cgroup.add(tree_pids(pid))
+
+    @property
+    def tripped(self) -> bool:
+        if not self._tripped and self.cgroup is not None and self.cgroup.over_limit():
+            self._tripped = True
+        return self._tripped
+
+    def describe(self) -> str:
+        """What was over the limit, in words."""
+        if self.usage is not None:
+            return f"it held {self.usage.describe()}"
+        if self.cgroup is not None:
+            return "the kernel's cgroup memory limit, which counts shared memory and memfd files, was reached"
+        return ""
 
     def run(self) -> None:
-        import psutil
-
-        try:
-            root = psutil.Process(self.pid)
-        except psutil.Error:
-            return
-        while not self._stop_event.wait(0.25):
-            try:
-                procs = [root, *root.children(recursive=True)]
-                rss = sum(p.memory_info().rss for p in procs)
-            except psutil.Error:
+        interval = 0.25
+        while not self._stop_event.wait(interval):
+            if self.cgroup is not None:
+                if self.tripped:
+                    kill_all(process_family(self.pid))
+                    return
+                continue
+            started = time.monotonic()
+            usage = measure(self.pid, self.scratch)
+            # a tree of hundreds of processes takes a while to read: never more than a fifth of a core
+            interval = max(0.25, 4 * (time.monotonic() - started))
+            if usage.processes == 0:
                 return
-            if rss > self.limit:
-                self.tripped = True
-                kill_all(reversed(procs))
+            if usage.total > self.limit:
+                self.usage, self._tripped = usage, True
+                kill_all(process_family(self.pid))
                 return
 
     def stop(self) -> None:
@@ -164,6 +192,9 @@ class KernelSession:
         self._log = nbformat.v4.new_notebook()
         self._client: NotebookClient | None = None
         self._watch: _MemoryWatch | None = None
+        self._cgroup: MemoryCgroup | None = None
+        self.memory_method = ""  # how the memory limit is held, in words (set when the first kernel starts)
+        self._kernel: Any = None  # the kernel's own psutil process (in a sandbox: below bwrap)
         self._replay: list[str] = []  # sources of cells that ran fine, in order
         self._last_reply: dict = {}
         self.restarts = 0
@@ -223,16 +254,44 @@ class KernelSession:
         except Exception as exc:  # noqa: BLE001 - any failure to start is the grader's problem
             why = self.sandbox.diagnose(self.env) if self.sandbox is not None else ""
             raise KernelError(f"could not start a Jupyter kernel: {exc}" + (f" ({why})" if why else "")) from exc
-        if self.memory_mb:
-            pid = self._kernel_pid()
-            if pid:
-                self._watch = _MemoryWatch(pid, self.memory_mb)
-                self._watch.start()
+        pid = self._kernel_pid()
+        if self.memory_mb and pid:
+            self._watch = _MemoryWatch(pid, self.memory_mb, self._scratch_mount(), self._memory_cgroup())
+            self._watch.start()
+        self._kernel = kernel_process(pid) if pid else None
         outcome = self.run_code(self.setup_code, timeout=300)
         if outcome.status != "ok":
             raise KernelError(f"the kernel's setup code failed: {outcome.message}")
         # started in safe-path mode: only now does the working directory join sys.path, for the student's modules
         self.run_code(WORKDIR_ON_PATH, timeout=30)
+        self._process_room(checks=True)
+
+    def _scratch_mount(self) -> Path | None:
+        """The size-limited tmpfs holding the scratch, ``/tmp`` and ``/dev/shm`` of a sandboxed kernel, if any."""
+        if self.sandbox is None:
+            return None
+        mount = self.sandbox.scratch.parent
+        return mount if os.path.ismount(mount) else None
+
+    def _memory_cgroup(self) -> MemoryCgroup | None:
+        """This session's cgroup (one for every kernel it starts, so the scratch pages they wrote stay counted)."""
+        if not self.memory_method:
+            self._cgroup, why = MemoryCgroup.create(self.memory_mb * 1024 * 1024)
+            self.memory_method = (f"cgroup {self._cgroup.path}" if self._cgroup is not None
+                                  else f"sampled unique memory, shared-memory objects and scratch ({why})")
+        return self._cgroup
+
+    def _process_room(self, checks: bool) -> None:
+        """The kernel process's own soft RLIMIT_NPROC: the sandbox's limit while a student cell runs (what the cell
+        starts inherits it), its hard limit while the grader's checks run, so that processes a notebook left
+        running cannot take from the checks the room to start their threads and workers."""
+        limits = self.sandbox.rlimits().get("RLIMIT_NPROC") if self.sandbox is not None else None
+        if self._kernel is None or not isinstance(limits, tuple):
+            return
+        import resource
+
+        soft, hard = limits
+        set_limit(self._kernel.pid, resource.RLIMIT_NPROC, (hard if checks else soft, hard), self.sandbox.uid)
 
     def _bound_messages(self, km: Any) -> None:
         """The client's sockets refuse any message over MAX_MESSAGE_BYTES before reading it in."""
@@ -260,6 +319,9 @@ class KernelSession:
             except Exception:  # noqa: BLE001 - best effort on the way out
                 pass
         kill_all(family)
+        if self._cgroup is not None:  # what escaped the family (without a sandbox, a double-forked daemon)
+            self._cgroup.kill()
+        self._kernel = None
         if getattr(self, "_zmq_context", None) is not None:
             self._zmq_context.destroy(linger=0)
             self._zmq_context = None
@@ -273,6 +335,9 @@ class KernelSession:
         if self._deadline_timer is not None:
             self._deadline_timer.cancel()
         self.shutdown()
+        if self._cgroup is not None:
+            self._cgroup.remove()
+            self._cgroup = None
 
     def __enter__(self) -> KernelSession:
         self.start()
@@ -299,8 +364,9 @@ class KernelSession:
             if self.expired:
                 return CellOutcome("timeout", "stopped: the grading ran past its overall deadline", seconds)
             if self._watch and self._watch.tripped:
+                why = self._watch.describe()
                 return CellOutcome("memory", f"the kernel passed the memory limit of {self.memory_mb} MiB "
-                                   "and was stopped", seconds)
+                                   "and was stopped" + (f" ({why})" if why else ""), seconds)
             return CellOutcome("kernel-died", "the kernel died while running this cell", seconds)
         except CellTimeoutError as exc:
             if "IOPub" in str(exc) and time.monotonic() - started < self._client.timeout:
@@ -339,7 +405,9 @@ class KernelSession:
 
         A cell that ran fine is replayed after a restart unless ``replay`` is false.
         """
+        self._process_room(checks=False)
         outcome = self.run_code(source, timeout)
+        self._process_room(checks=True)
         if outcome.channel_lost:
             if self.responsive():  # a late message on a loaded machine: the cell ran and the channel works
                 outcome = CellOutcome("ok", "", outcome.seconds, outcome.outputs)
@@ -367,8 +435,10 @@ class KernelSession:
             return
         self.restarts += 1
         self.start()
+        self._process_room(checks=False)
         for source in self._replay:
             self.run_code(source, timeout=self.replay_timeout)
+        self._process_room(checks=True)
 
 
 def _wait_gone(processes: list, timeout: float = 5.0) -> None:
