@@ -176,6 +176,9 @@ def test_junit_parses_and_keeps_the_words():
     shown = " ".join([*(e.text or "" for e in root.iter()), *(v for e in root.iter() for v in e.attrib.values())])
     _said(shown)
     assert "\\x1b]0;pwned title\\x07" in shown  # the escape sequence is shown, not run
+    from test_formats import junit_10_violations
+
+    assert junit_10_violations(root) == []
 
 
 # -- terminals: the report, the batch summary, the progress lines ----------------------------------------
