@@ -65,9 +65,9 @@ def find_submissions(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> lis
 
     A notebook's student is the first folder below the folder named (``submissions/alice/lab.ipynb``: alice),
     or the folder the notebook is in when it lies directly in the folder named or is named itself
-    (``subs/alice`` or ``subs/alice/lab.ipynb``: alice). A notebook is named by its student and its path
-    below the student's folder (``alice/lab.ipynb`` becomes ``alice__lab``), so that students' identically
-    named files do not collide. Nothing below ``exclude`` (the batch's output folder), or below any folder an
+    (``subs/alice`` or ``subs/alice/lab.ipynb``: alice). A notebook found in a folder is named by its path
+    relative to that folder (``alice/lab.ipynb`` becomes ``alice__lab``), so that students' identically named
+    files do not collide. Nothing below ``exclude`` (the batch's output folder), or below any folder an
     earlier batch wrote into, is ever taken as a submission.
     """
     excluded = [Path(p).resolve() for p in exclude]
@@ -86,11 +86,9 @@ def find_submissions(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> lis
             folder = path.resolve().name
             for p in notebooks:
                 relative = p.relative_to(path)
-                if len(relative.parts) > 1 or not folder:  # submissions/<student>/...
-                    student = relative.parts[0] if len(relative.parts) > 1 else relative.stem
-                    found.append((p, relative.with_suffix("").as_posix(), student))
-                else:  # the folder named is the student's own
-                    found.append((p, f"{folder}/{relative.stem}", folder))
+                # submissions/<student>/...; a notebook directly in the folder named is that folder's student's
+                student = relative.parts[0] if len(relative.parts) > 1 else folder or relative.stem
+                found.append((p, relative.with_suffix("").as_posix(), student))
         elif path.exists():
             if not skipped(path):
                 found.append((path, path.stem, path.parent.name if path.parent.name else path.stem))

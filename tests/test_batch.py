@@ -249,7 +249,7 @@ def test_a_rerun_grades_only_what_is_missing(tmp_path):
 def test_a_tampered_resume_record_is_not_trusted(tmp_path):
     path = notebook(tmp_path / "class" / "s.ipynb", "fail: rnn-step")
     _grade(tmp_path, [tmp_path / "class"], REPORT + WRITE)
-    state = tmp_path / "out" / batch.STATE_DIR / "class__s.json"
+    state = tmp_path / "out" / batch.STATE_DIR / "s.json"
     record = json.loads(state.read_text())
     record["row"]["report"]["checks"][0]["score"] = 50.0  # more than the check is worth
     state.write_text(json.dumps(record))
@@ -400,7 +400,7 @@ def test_a_batch_killed_midway_and_rerun_grades_only_the_rest(tmp_path):
         f"grade_batch(find_submissions([{str(tmp_path / 'class')!r}]), options, SequentialEngine())\n"
     )
     process = subprocess.Popen([sys.executable, "-c", driver, slow], start_new_session=True)
-    state = tmp_path / "out" / batch.STATE_DIR / "class__s0.json"
+    state = tmp_path / "out" / batch.STATE_DIR / "s0.json"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (state.exists() and "s1" in (log.read_text() if log.exists() else "")):
         time.sleep(0.1)
@@ -518,12 +518,13 @@ def test_a_student_folder_named_directly_is_the_student(tmp_path):
         notebook(tmp_path / "subs" / student / "lab01.ipynb")
     found = find_submissions([tmp_path / "subs" / "alice", tmp_path / "subs" / "bob"])
     assert [s.student for s in found] == ["alice", "bob"]
-    assert [s.name for s in found] == ["alice__lab01", "bob__lab01"]
+    assert [s.name for s in found] == ["lab01", "lab01-2"]  # unique still
     # the same as naming the class folder, or each notebook
     assert [s.student for s in find_submissions([tmp_path / "subs"])] == ["alice", "bob"]
     assert [s.student for s in find_submissions(sorted((tmp_path / "subs").rglob("*.ipynb")))] == ["alice", "bob"]
     result = grade_class([tmp_path / "subs" / "alice", tmp_path / "subs" / "bob"],
                          _options(tmp_path, REPORT + WRITE), ClassOptions(sequential=True))
     grades = list(csv.DictReader((tmp_path / "out" / "grades.csv").open()))
-    assert [(g["submission"], g["student"]) for g in grades] == [("alice__lab01", "alice"), ("bob__lab01", "bob")]
-    assert result.exit_code == 0 and (tmp_path / "out" / "alice__lab01.json").is_file()
+    assert [(g["submission"], g["student"]) for g in grades] == [("lab01", "alice"), ("lab01-2", "bob")]
+    assert result.exit_code == 0 and json.loads((tmp_path / "out" / "lab01-2.json").read_text())["notebook"].endswith(
+        "bob/lab01.ipynb")
