@@ -9,6 +9,7 @@ as base64), so that it opens anywhere without a network.
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 import statistics
@@ -222,15 +223,21 @@ def render_markdown(summary: ClassSummary) -> str:
 
 def _png(figure) -> str:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    figure.tight_layout()  # the figure's own width: its text keeps the size computed for a phone
+    figure.savefig(buffer, format="png")  # 2×: crisp on a phone's screen
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def charts(stats: LabStats) -> tuple[str, str]:
-    """A score histogram and a per-check pass-rate chart of one lab, as base64 PNG."""
-    import matplotlib
+    """A score histogram and a per-check pass-rate chart of one lab, as base64 PNG drawn at 2× with the
+    HTML report's plot style (every text at least 10 pt: about 10 CSS pixels on a 390-pixel-wide phone)."""
+    from grader import plots
 
-    matplotlib.use("Agg")
+    with plots.style():
+        return _charts(stats)
+
+
+def _charts(stats: LabStats) -> tuple[str, str]:
     from matplotlib.figure import Figure
 
     hist = Figure(figsize=(4.3, 3))
@@ -242,7 +249,7 @@ def charts(stats: LabStats) -> tuple[str, str]:
     ax.set_xlabel(f"score (out of {stats.max_score:g})")
     ax.set_ylabel("submissions")
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_title(f"{stats.lab}: scores of {len(stats.graded)} graded", fontsize=10)
+    ax.set_title(f"{stats.lab}: scores of {len(stats.graded)} graded")
     rates = Figure(figsize=(4.3, 0.3 * max(3, len(stats.checks)) + 0.9))
     ax = rates.subplots()
     names = [check.id for check in stats.checks][::-1]
@@ -250,10 +257,9 @@ def charts(stats: LabStats) -> tuple[str, str]:
     ax.barh(names, values, color=["#55a868" if v >= 50 else "#c44e52" for v in values])
     ax.set_xlim(0, 100)
     ax.set_xlabel("passed (% of graded submissions)")
-    ax.set_title(f"{stats.lab}: pass rate per check", fontsize=10)
-    ax.tick_params(axis="y", labelsize=8)
+    ax.set_title(f"{stats.lab}: pass rate per check")
     for y, value in enumerate(values):
-        ax.text(min(value + 1, 88), y, f"{value:.0f}%", va="center", fontsize=8)
+        ax.text(min(value + 1, 86), y, f"{value:.0f}%", va="center")
     return _png(hist), _png(rates)
 
 
@@ -264,13 +270,36 @@ h1{font-size:1.6rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bo
 table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem;width:100%}
 th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f4f4f4}
-td{overflow-wrap:anywhere}.t{overflow-x:auto}
-td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;overflow-wrap:normal}
+td{overflow-wrap:break-word;word-break:normal;hyphens:manual}.t{overflow-x:auto}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.nw,code{white-space:nowrap}
+dl.stats{display:flex;flex-wrap:wrap;gap:.4rem;margin:.6rem 0;padding:0}
+dl.stats div{border:1px solid #ddd;border-radius:4px;padding:.2rem .6rem;min-width:4.5rem}
+dl.stats dt{font-size:.8rem;color:#555}dl.stats dd{margin:0;font-weight:600;font-variant-numeric:tabular-nums}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:1rem;align-items:start}
-.charts img{width:100%;height:auto}
+.charts a{display:block}.charts img{display:block;width:100%;height:auto}
+.charts a:target{overflow-x:auto;grid-column:1/-1}.charts a:target img{width:auto;max-width:none}
+.lbl{display:none}
 .bad{color:#b00020}.ok{color:#1b7a36}
+@media (max-width:40rem){body{padding:0 .6rem;margin-top:1rem}th,td{padding:.25rem .35rem}
+table.checks,table.checks tbody{display:block}table.checks th:last-child{display:none}
+table.checks tr{display:grid;grid-template-columns:minmax(0,1fr) 3.4rem 6.6rem}
+table.checks td.f{grid-column:1/-1}table.checks td.f:empty{display:none}.lbl{display:inline;color:#555}}
 @media print{.charts{grid-template-columns:1fr 1fr}}
 """
+
+
+_WHOLE = re.compile(r"[-+−]\d[\d.]*(?:e[-+]?\d+)?|\d[\d.]*e[-+]\d+", re.I)  # where a line could break
+
+
+def _numbers_whole(text: str) -> str:
+    """``text`` escaped, each of its signed numbers and exponents ("1e-05", "-0.349505") kept whole on one
+    line (a browser may break a line after their minus)."""
+    out, at = [], 0
+    for match in _WHOLE.finditer(text):
+        out += [html.escape(text[at:match.start()]), f"<span class=nw>{html.escape(match.group())}</span>"]
+        at = match.end()
+    return "".join(out) + html.escape(text[at:])
 
 
 def render_html(summary: ClassSummary) -> str:
@@ -284,23 +313,29 @@ def render_html(summary: ClassSummary) -> str:
                  for row in summary.rows if row.status != GRADED]
         body.append("</table>")
     for stats in summary.labs:
-        body.append(f"<h2>{esc(stats.lab)}</h2><table><tr><th>graded</th><th>not graded</th><th>mean</th>"
-                    "<th>median</th><th>sd</th><th>min</th><th>max</th><th>out of</th></tr>"
-                    f"<tr><td class=n>{len(stats.graded)}</td><td class=n>{len(stats.not_graded)}</td>"
-                    f"<td class=n>{_fmt(stats.mean)}</td><td class=n>{_fmt(stats.median)}</td>"
-                    f"<td class=n>{_fmt(stats.stdev)}</td><td class=n>{_fmt(min(stats.scores, default=None))}</td>"
-                    f"<td class=n>{_fmt(max(stats.scores, default=None))}</td><td class=n>{stats.max_score:g}</td></tr></table>")
+        # the numbers as boxes that wrap: all eight stay on a phone's screen (a table's columns scroll off it)
+        numbers = [("graded", str(len(stats.graded))), ("not graded", str(len(stats.not_graded))),
+                   ("mean", _fmt(stats.mean)), ("median", _fmt(stats.median)), ("sd", _fmt(stats.stdev)),
+                   ("min", _fmt(min(stats.scores, default=None))), ("max", _fmt(max(stats.scores, default=None))),
+                   ("out of", f"{stats.max_score:g}")]
+        body.append(f"<h2>{esc(stats.lab)}</h2><dl class=stats>"
+                    + "".join(f"<div><dt>{name}</dt><dd>{value}</dd></div>" for name, value in numbers) + "</dl>")
         if stats.graded:
             hist, rates = charts(stats)
-            body.append(f'<div class=charts><img alt="score histogram of {esc(stats.lab)}" '
-                        f'src="data:image/png;base64,{hist}"><img alt="pass rate per check of {esc(stats.lab)}" '
-                        f'src="data:image/png;base64,{rates}"></div>')
-        body.append("<table><tr><th>check</th><th>points</th><th>pass rate</th><th>most common failure</th></tr>")
+            anchor = "".join(c if c.isalnum() or c in "-_" else "-" for c in stats.lab)
+            body.append("<div class=charts>" + "".join(
+                f'<a id="{name}-{anchor}" href="#{name}-{anchor}" title="show at full size"><img alt="{alt} of '
+                f'{esc(stats.lab)}" src="data:image/png;base64,{data}"></a>'
+                for name, alt, data in (("scores", "score histogram", hist), ("rates", "pass rate per check", rates)))
+                + "</div>")
+        body.append("<table class=checks><tr><th>check</th><th>points</th><th>pass rate</th>"
+                    "<th>most common failure</th></tr>")
         for check in stats.checks:
-            failure = f"{esc(_cut(check.failure, 240))} <i>({check.failure_count}×)</i>" if check.failure else ""
+            failure = (f"<span class=lbl>most common failure: </span>{_numbers_whole(_cut(inert.visible(check.failure), 240))} "
+                       f"<i class=nw>({check.failure_count}×)</i>" if check.failure else "")
             body.append(f"<tr><td><code>{esc(check.id)}</code><br><small>{esc(check.title)}</small></td>"
                         f"<td class=n>{check.max_score:g}</td><td class=n>{check.pass_rate:.0%} "
-                        f"({check.passed}/{check.judged})</td><td>{failure}</td></tr>")
+                        f"({check.passed}/{check.judged})</td><td class=f>{failure}</td></tr>")
         body.append("</table>")
     slow = summary.slowest()
     if slow:

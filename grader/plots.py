@@ -2,25 +2,43 @@
 
 Each details dict names its plot in ``details["plot"]``; :func:`render_png` returns PNG bytes, or ``None``
 for details it cannot draw. matplotlib is imported here only, when a plot is drawn.
+
+Sized for a phone: a figure is :data:`WIDTH_IN` inches wide, every text at least :data:`MIN_FONT_PT` points,
+so that shown at 346 CSS pixels (the report's figure on a 390-pixel-wide phone) a tick label or legend entry is
+still 10 × 346 / (72 × 5) ≈ 9.6 CSS pixels high. The PNG holds :data:`SCALE` device pixels per CSS pixel
+(:data:`DPI` CSS pixels per inch), crisp on high-density screens. A legend sits inside its axes, above the
+data: the y axis is extended until the legend's box clears every line, marker, bar and label
+(:func:`data_top`).
 """
 
 from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 _STUDENT, _GRADER, _NAIVE, _LIMIT = "#c0392b", "#2c3e50", "#95a5a6", "#e67e22"
 
+WIDTH_IN, HEIGHT_IN = 5.0, 3.4  # one axes; the tracing grid is taller
+DPI, SCALE = 100, 2  # CSS pixels per inch, device pixels per CSS pixel: the PNG is 1000 pixels wide
+MIN_FONT_PT = 10
+_RC = {"font.size": MIN_FONT_PT, "axes.titlesize": 10.5, "axes.labelsize": MIN_FONT_PT,
+       "xtick.labelsize": MIN_FONT_PT, "ytick.labelsize": MIN_FONT_PT, "legend.fontsize": MIN_FONT_PT,
+       "legend.framealpha": 0.92, "legend.borderaxespad": 0.4, "legend.handlelength": 1.6,
+       "legend.columnspacing": 1.0, "figure.dpi": DPI, "savefig.dpi": DPI * SCALE}
+_GAP_PX = 4  # between the legend and the highest data (display pixels at DPI)
 
-def _pyplot() -> Any:
+
+@contextmanager
+def style() -> Iterator[Any]:
+    """matplotlib (Agg) with the report's font sizes, for drawing and saving a figure."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
+    with matplotlib.rc_context(_RC):
+        yield matplotlib
 
 
 def _finite(values: list[float]) -> list[float]:
@@ -58,7 +76,7 @@ def _bars(ax: Any, labels: list[str], series: list[tuple[str, list[float], str]]
     for k, (name, values, color) in enumerate(series):
         bars = ax.bar([i + (k - (len(series) - 1) / 2) * width for i in range(len(labels))], values, width,
                       label=name, color=color)
-        ax.bar_label(bars, labels=[f"{v:.3g}" for v in values], fontsize=8, padding=2)
+        ax.bar_label(bars, labels=[f"{v:.3g}" for v in values], padding=2)
     values = [v for _, vs, _ in series for v in vs if v > 0]
     if log and values:
         ax.set_yscale("log")
@@ -72,8 +90,8 @@ def _bars(ax: Any, labels: list[str], series: list[tuple[str, list[float], str]]
 def _clipped_update(ax: Any, details: dict[str, Any]) -> str:
     steps = details["steps"]
     labels = [step["label"] for step in steps]
-    _bars(ax, labels, [("gradient norm (before clipping)", [s["gradient_norm"] for s in steps], _NAIVE),
-                       ("expected: clipped norm", [s["expected_norm"] for s in steps], _GRADER),
+    _bars(ax, labels, [("gradient (not clipped)", [s["gradient_norm"] for s in steps], _NAIVE),
+                       ("expected (clipped)", [s["expected_norm"] for s in steps], _GRADER),
                        ("yours: ‖update‖ / lr", [s["update_norm"] for s in steps], _STUDENT)], log=True)
     for i, step in enumerate(steps):
         ax.hlines(step["max_norm"], i - 0.45, i + 0.45, color=_LIMIT, linestyle="--",
@@ -97,7 +115,7 @@ def _forecast(ax: Any, details: dict[str, Any]) -> str:
     ax.plot(hours, details["naive"], color=_NAIVE, linewidth=1, label=f"naive last value (MAE {details['naive_mae']:.3f} °C)")
     ax.plot(hours, details["forecast"], color=_STUDENT, linewidth=1.2,
             label=f"your predict (MAE {details['mae']:.3f} °C)")
-    ax.set_xlabel("hour of the first week of the evaluation period")
+    ax.set_xlabel(details.get("xlabel", "hour of the first week of the evaluation period"))
     ax.set_ylabel("temperature (°C)")
     ax.set_xticks(range(0, len(details["truth"]) + 1, 24))
     return (f"Forecast over one week: MAE {details['mae']:.3f} °C, naive {details['naive_mae']:.3f} °C, "
@@ -106,18 +124,26 @@ def _forecast(ax: Any, details: dict[str, Any]) -> str:
 
 def _tracing(fig: Any, details: dict[str, Any]) -> str:
     predictions, truth = details["predictions"], details["truth"]
-    axes = fig.subplots(1, len(predictions), sharey=True, squeeze=False)[0]
+    columns = 2 if len(predictions) > 2 else len(predictions)
+    rows = math.ceil(len(predictions) / columns)
+    grid = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
     weeks = list(range(1, len(truth[0]) + 1))
-    for k, ax in enumerate(axes):
+    for k, ax in enumerate(grid.flat):
+        if k >= len(predictions):
+            ax.set_visible(False)
+            continue
         ax.plot(weeks, _finite(truth[k]), "o", color=_GRADER, label="quiz score")
         ax.plot(weeks, predictions[k], "x-", color=_STUDENT, label="your predict_tracing")
-        ax.set_title(details["students"][k], fontsize=9)
-        ax.set_xlabel("week")
+        ax.set_title(details["students"][k])
         ax.set_xticks(weeks[::3])
         ax.set_ylim(-0.05, 1.05)
-    axes[0].set_ylabel("quiz score")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=2, frameon=False)
+        ax.grid(alpha=0.3)
+    for ax in grid[-1]:
+        ax.set_xlabel("week")
+    for ax in grid[:, 0]:
+        ax.set_ylabel("quiz score")
+    handles, labels = grid[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
     return "Tracing predictions against the quiz scores of a few public students (empty weeks: no quiz)"
 
 
@@ -129,38 +155,81 @@ _AXES: dict[str, Callable[[Any, dict[str, Any]], str]] = {
     "forecast": _forecast,
 }
 _FIGURES: dict[str, Callable[[Any, dict[str, Any]], str]] = {"tracing": _tracing}
-_LEGEND_OUTSIDE = {"clipped_update", "optimizer_moves"}
-_LEGEND_ABOVE = {"forecast"}
+_COLUMNS = {"clipped_update": 2, "forecast": 1}  # legend columns (default 1)
 KINDS = tuple(sorted([*_AXES, *_FIGURES]))
 
 
-def render_png(details: dict[str, Any]) -> tuple[bytes, str] | None:
-    """(PNG bytes, a one-line caption) of the plot ``details`` describe, or ``None``."""
+def data_top(ax: Any, renderer: Any) -> float:
+    """The highest display y of anything drawn in ``ax`` from the data: line vertices (with their markers),
+    line collections, bars and their labels."""
+    tops = [-math.inf]
+    box = ax.get_window_extent(renderer)
+    for line in ax.get_lines():
+        xy = line.get_transform().transform(line.get_xydata())
+        inside = [y for x, y in xy if math.isfinite(x) and math.isfinite(y) and box.x0 - 1 <= x <= box.x1 + 1]
+        marker = line.get_markersize() / 2 * ax.figure.dpi / 72 if line.get_marker() not in (None, "None", "") else 0
+        tops += [y + marker + line.get_linewidth() * ax.figure.dpi / 144 for y in inside]
+    for collection in ax.collections:
+        for segment in getattr(collection, "get_segments", lambda: [])():
+            tops += [y for _, y in collection.get_transform().transform(segment) if math.isfinite(y)]
+    tops += [artist.get_window_extent(renderer).y1 for artist in [*ax.patches, *ax.texts] if artist.get_visible()]
+    return min(max(tops), box.y1)
+
+
+def _legend_above_data(fig: Any, ax: Any, columns: int) -> None:
+    """A legend inside ``ax`` at its top, the y axis extended until all the data lies below the legend."""
+    legend = ax.legend(loc="upper center", ncol=columns)
+    for _ in range(8):
+        fig.tight_layout()
+        renderer = fig.canvas.get_renderer()
+        top, box, frame = data_top(ax, renderer), legend.get_window_extent(renderer), ax.get_window_extent(renderer)
+        if box.width > frame.width and columns > 1:  # wider than the axes: one entry a line
+            columns = 1
+            legend = ax.legend(loc="upper center", ncol=columns)
+            continue
+        if box.y0 - top >= _GAP_PX:
+            return
+        used, free = top - frame.y0, box.y0 - _GAP_PX - frame.y0
+        scale = used / max(free, 1.0) * 1.02
+        transform = ax.yaxis.get_transform()
+        low, high = transform.transform(ax.get_ylim())
+        ax.set_ylim(ax.get_ylim()[0], transform.inverted().transform(low + (high - low) * scale))
+
+
+def draw(details: dict[str, Any]) -> tuple[Any, str] | None:
+    """(matplotlib Figure, caption) of the plot ``details`` describe, or ``None``; call inside :func:`style`."""
     kind = details.get("plot")
     if kind not in _AXES and kind not in _FIGURES:
         return None
     if kind == "clipped_update" and not details.get("steps"):
         return None
-    plt = _pyplot()
-    fig = plt.figure(figsize=(7.2, 3.2), dpi=110)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    tall = kind in _FIGURES and len(details.get("predictions", [])) > 2
+    fig = Figure(figsize=(WIDTH_IN, 4.8 if tall else HEIGHT_IN), dpi=DPI)
+    FigureCanvasAgg(fig)
+    if kind in _FIGURES:
+        caption = _FIGURES[kind](fig, details)
+        fig.tight_layout(rect=(0, 0.07 if tall else 0.1, 1, 1))
+    else:
+        ax = fig.add_subplot()
+        caption = _AXES[kind](ax, details)
+        ax.grid(alpha=0.3)
+        _legend_above_data(fig, ax, _COLUMNS.get(kind, 1))
+    return fig, caption
+
+
+def render_png(details: dict[str, Any]) -> tuple[bytes, str] | None:
+    """(PNG bytes, a one-line caption) of the plot ``details`` describe, or ``None``."""
     try:
-        if kind in _FIGURES:
-            caption = _FIGURES[kind](fig, details)
-        else:
-            ax = fig.add_subplot()
-            caption = _AXES[kind](ax, details)
-            ax.grid(alpha=0.3)
-            if kind in _LEGEND_OUTSIDE:  # bars fill the axes: the legend goes beside them
-                ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
-            elif kind in _LEGEND_ABOVE:  # lines cross the whole week: the legend goes above them
-                ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
-            else:
-                ax.legend(fontsize=8)
-        fig.tight_layout(rect=(0, 0.08, 1, 1) if kind in _FIGURES else None)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
+        with style():
+            drawn = draw(details)
+            if drawn is None:
+                return None
+            fig, caption = drawn
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png")
     except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError):
         return None  # details from an unexpected value: the report goes on without this plot
-    finally:
-        plt.close(fig)
     return buffer.getvalue(), caption

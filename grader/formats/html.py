@@ -46,11 +46,17 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
 pre.message { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--soft); border-radius: 6px;
               padding: .5rem .75rem; margin: .5rem 0 0; font: .85rem/1.45 ui-monospace, SFMono-Regular, Menlo, monospace; }
 figure { margin: .75rem 0 0; }
+figure a.plot { display: block; max-width: 36rem; }
 figure img { display: block; width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; }
+figure:target a.plot { max-width: none; overflow-x: auto; }
+figure:target img { width: auto; max-width: none; }
 figcaption { color: var(--muted); font-size: .85rem; margin-top: .25rem; }
+figcaption a { white-space: nowrap; } figcaption a.fit, figure:target figcaption a.full { display: none; }
+figure:target figcaption a.fit { display: inline; }
 footer { color: var(--muted); font-size: .8rem; margin: 1.5rem 0 1rem; }
 @media (max-width: 40rem) {
   main { padding: .5rem; } .score { font-size: 1.8rem; } th, td { padding: .3rem .35rem; }
+  section.check { padding: .6rem; }
   td.id { overflow-wrap: anywhere; }
 }
 @media print {
@@ -80,7 +86,15 @@ def _anchor(check: CheckResult, index: int) -> str:
 _FAILED_ONLY = {"error_per_step"}
 
 
-def _figure(check: CheckResult) -> str:
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) in pixels from a PNG's header."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def _figure(check: CheckResult, index: int) -> str:
+    """The check's plot, drawn at 2× and shown at most 36rem wide; the image is a link to itself at full size
+    (``:target``: the same image, no copy of its data, no script; a ``data:`` link would be refused by
+    Chromium's block on top-level ``data:`` navigation)."""
     if not may_plot(check) or (check.passed and check.details.get("plot") in _FAILED_ONLY):
         return ""
     from grader import plots
@@ -90,8 +104,17 @@ def _figure(check: CheckResult) -> str:
         return ""
     png, caption = drawn
     data = base64.b64encode(png).decode("ascii")
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{escape(caption)}">'
-            f"<figcaption>{escape(caption)}</figcaption></figure>")
+    width, height = png_size(png)
+    plot = f"plot-{_anchor(check, index)}"
+    return (f'<figure id="{plot}"><a class="plot" href="#{plot}" title="show the plot at full size">'
+            f'<img src="data:image/png;base64,{data}" width="{width}" height="{height}" alt="{escape(caption)}"></a>'
+            f'<figcaption>{escape(caption)} · <a class="full" href="#{plot}">full size</a>'
+            f'<a class="fit" href="#{_anchor(check, index)}">fit to the page</a></figcaption></figure>')
+
+
+def notebook_name(path: str) -> str:
+    """The notebook's file name: the grader machine's folders are no business of the reader's."""
+    return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
 
 
 def _section(check: CheckResult, index: int) -> str:
@@ -100,7 +123,7 @@ def _section(check: CheckResult, index: int) -> str:
     return (f'<section class="check {status}" id="{_anchor(check, index)}">'
             f"<h3>{_badge(status)}<span class=\"title\"><code>{escape(check.id)}</code> — {escape(check.title)}</span>"
             f'<span class="pts">{_earned(check)} pts</span></h3>'
-            f'<pre class="message">{escape(message)}</pre>{_figure(check)}</section>')
+            f'<pre class="message">{escape(message)}</pre>{_figure(check, index)}</section>')
 
 
 def render(report: Report) -> str:
@@ -120,7 +143,7 @@ def render(report: Report) -> str:
         '<header class="summary">',
         f"<h1>{escape(report.lab)} <span class=\"meta\">({escape(report.framework)})</span></h1>",
         f'<p class="score">{points(report.score)}/{points(report.max_score)} points{pending}</p>',
-        f'<p class="meta">{course}{escape(tally)} · notebook <code>{escape(report.notebook)}</code></p>',
+        f'<p class="meta">{course}{escape(tally)} · notebook <code>{escape(notebook_name(report.notebook))}</code></p>',
     ]
     parts += [f'<p class="warning" role="alert"><strong>Warning:</strong> {escape(warning)}</p>'
               for warning in report.warnings]
