@@ -491,3 +491,79 @@ def gradescope(lab: str, out: Path, requirement: str | None, wheel: Path | None,
     except GraderError as exc:
         _fail(str(exc), EXIT_INTERNAL)
     click.echo(f"wrote {path}")
+
+
+# -- running a course on GitHub: the roster, repositories for every student ---------------------------------
+
+@main.group()
+def roster() -> None:
+    """The course roster (identifier, github_username, name, email, section, team): import it, check it."""
+
+
+@roster.command(name="import")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--from", "kind", type=click.Choice(["classroom", "canvas", "roster"]), required=True,
+              help="What SOURCE is: GitHub Classroom's roster export, a Canvas gradebook export, or a course roster.")
+@click.option("--github", "logins", type=click.Path(path_type=Path),
+              help="With --from canvas: a CSV of github_username (and team) by identifier, SIS User ID, "
+                   "SIS Login ID or email.")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("roster.csv"), show_default=True,
+              help="The course roster to write.")
+@click.option("--check-github", is_flag=True,
+              help="Also ask GitHub whether each username exists (token GITHUB_TOKEN, GH_TOKEN or `gh auth token`).")
+@click.option("--api-url", default=lambda: os.environ.get("GITHUB_API_URL") or "https://api.github.com",
+              show_default="GITHUB_API_URL or https://api.github.com", help="GitHub REST API root.")
+def roster_import(source: Path, kind: str, logins: Path | None, out: Path, check_github: bool, api_url: str) -> None:
+    """Write the course roster OUT from SOURCE; every duplicate, unknown user and missing name is refused.
+
+    Exit status: 0 written, 2 a problem with SOURCE (nothing written), 3 GitHub could not be asked.
+    """
+    from grader import roster as rosters
+
+    try:
+        if logins is not None and kind != "canvas":
+            raise InputError("--github goes with --from canvas")
+        entries = {"classroom": rosters.import_classroom, "roster": rosters.read_roster,
+                   "canvas": lambda path: rosters.import_canvas(path, logins)}[kind](source)
+        if check_github:
+            unknown = rosters.unknown_logins(entries, _github_client(api_url))
+            if unknown:
+                raise rosters.RosterError(str(source), unknown)
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except GraderError as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    rosters.write_roster(entries, out)
+    click.echo(f"wrote {out}: {_roster_counts(entries)}")
+
+
+@roster.command(name="check")
+@click.argument("path", type=click.Path(path_type=Path))
+def roster_check(path: Path) -> None:
+    """Check the course roster PATH: exit 0 when usable, 2 with every problem on one line."""
+    from grader import roster as rosters
+
+    try:
+        entries = rosters.read_roster(path)
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    click.echo(f"{path}: {_roster_counts(entries)}")
+
+
+def _roster_counts(entries: list) -> str:
+    unlinked = [entry.identifier for entry in entries if not entry.github_username]
+    team_count = len({entry.team for entry in entries if entry.team})
+    text = f"{len(entries)} students" + (f", {team_count} teams" if team_count else "")
+    if unlinked:
+        text += f"; {len(unlinked)} without a GitHub username: {', '.join(unlinked[:10])}"
+    return text
+
+
+def _github_client(api_url: str):
+    """The staff's client (GITHUB_TOKEN, GH_TOKEN or `gh auth token`); no token is an InputError."""
+    from grader.github_api import GitHubClient, token_from_environment
+
+    token = token_from_environment()
+    if not token:
+        raise InputError("no GitHub token: set GITHUB_TOKEN (or GH_TOKEN), or log in with `gh auth login`")
+    return GitHubClient(token, api_url)

@@ -74,6 +74,7 @@ class FakeGitHub:
         self.repos: dict[str, FakeRepo] = {}
         self.fail_next: list[tuple[int, dict[str, str], dict[str, Any]]] = []
         self.requests: list[dict[str, Any]] = []
+        self.users: set[str] | None = None  # the logins GitHub knows (None: every one)
         self.next_id = 1000
         self.lock = threading.Lock()
         self.url = ""
@@ -164,6 +165,12 @@ class FakeGitHub:
             if login is None:
                 return 403, {}, {"message": "Resource not accessible by integration"}
             return 200, {}, {"login": login}
+        match = re.fullmatch(r"/users/([^/]+)", path)
+        if match and method == "GET":
+            user = match.group(1)
+            if self.users is not None and user.lower() not in {u.lower() for u in self.users}:
+                return 404, {}, {"message": "Not Found"}
+            return 200, {}, {"login": user, "type": "User"}
         match = re.fullmatch(r"/orgs/([^/]+)/repos", path)
         if match:
             org = match.group(1).lower() + "/"
