@@ -65,7 +65,9 @@ def find_submissions(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> lis
 
     A notebook's student is the first folder below the folder named (``submissions/alice/lab.ipynb``: alice),
     or the folder the notebook is in when it lies directly in the folder named or is named itself
-    (``subs/alice`` or ``subs/alice/lab.ipynb``: alice). A notebook found in a folder is named by its path
+    (``subs/alice`` or ``subs/alice/lab.ipynb``: alice) and is the only such notebook of that folder; loose
+    notebooks that share a folder (a class folder ``class/alice.ipynb``, ``class/bob.ipynb``, as an LMS
+    download lays them out) are each their own student, named by the file. A notebook found in a folder is named by its path
     relative to that folder (``alice/lab.ipynb`` becomes ``alice__lab``), so that students' identically named
     files do not collide. Nothing below ``exclude`` (the batch's output folder), or below any folder an
     earlier batch wrote into, is ever taken as a submission.
@@ -77,6 +79,7 @@ def find_submissions(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> lis
         return any(resolved == e or e in resolved.parents for e in excluded)
 
     found: list[tuple[Path, str, str]] = []
+    loose: list[tuple[int, Path]] = []  # notebooks lying directly in a folder named, or named themselves
     for path in map(Path, paths):
         if path.is_dir():
             # any folder a batch wrote into (it holds the resume record) is output, not submissions
@@ -89,13 +92,21 @@ def find_submissions(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> lis
                 # submissions/<student>/...; a notebook directly in the folder named is that folder's student's
                 student = relative.parts[0] if len(relative.parts) > 1 else folder or relative.stem
                 found.append((p, relative.with_suffix("").as_posix(), student))
+                loose.append((len(found) - 1, p))
         elif path.exists():
             if not skipped(path):
                 found.append((path, path.stem, path.parent.name if path.parent.name else path.stem))
+                loose.append((len(found) - 1, path))
         else:
             raise InputError(f"{path}: no such file or folder")
     if not found:
         raise InputError("no notebooks to grade (give .ipynb files or folders holding them; --out is never searched)")
+    # a folder holding several loose notebooks is a class folder: each notebook is its own student
+    per_folder = Counter(p.resolve().parent for _, p in loose)
+    for index, p in loose:
+        if per_folder[p.resolve().parent] > 1:
+            path, label, _ = found[index]
+            found[index] = (path, label, p.stem)
     submissions, taken = [], set()
     for path, label, student in found:
         base = _UNSAFE.sub("_", label.replace("/", "__")).strip("_") or "submission"

@@ -528,3 +528,14 @@ def test_a_student_folder_named_directly_is_the_student(tmp_path):
     assert [(g["submission"], g["student"]) for g in grades] == [("lab01", "alice"), ("lab01-2", "bob")]
     assert result.exit_code == 0 and json.loads((tmp_path / "out" / "lab01-2.json").read_text())["notebook"].endswith(
         "bob/lab01.ipynb")
+
+
+def test_loose_notebooks_sharing_a_folder_are_each_their_own_student(tmp_path):
+    # an LMS download: one folder, one notebook per student
+    for student in ("alice", "bob"):
+        notebook(tmp_path / "class" / f"{student}.ipynb")
+    assert [s.student for s in find_submissions([tmp_path / "class"])] == ["alice", "bob"]
+    assert [s.student for s in find_submissions(sorted((tmp_path / "class").glob("*.ipynb")))] == ["alice", "bob"]
+    # a student folder with a single notebook is still that student's
+    notebook(tmp_path / "subs" / "carol" / "lab01.ipynb")
+    assert [s.student for s in find_submissions([tmp_path / "subs" / "carol"])] == ["carol"]
