@@ -23,7 +23,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.errors import KernelError
-from grader.memory import MemoryCgroup, Usage, measure, tree_pids
+from grader.memory import MemoryCgroup, Usage, measure, tree_pids, upper_bound
 from grader.process_tree import kernel_process, kill_all, process_family, set_limit
 from grader.report import cut
 from grader.sandbox import WORKDIR_ON_PATH, safe_path_kernel
@@ -93,9 +93,11 @@ class _MemoryWatch(threading.Thread):
                     return
                 continue
             started = time.monotonic()
-            usage = measure(self.pid, self.scratch)
-            # a tree of hundreds of processes takes a while to read: never more than a fifth of a core
-            interval = max(0.25, 4 * (time.monotonic() - started))
+            usage = upper_bound(self.pid, self.scratch)  # cheap; PSS (a walk of every page table) only when needed
+            if usage.total > self.limit:
+                usage = measure(self.pid, self.scratch)
+            # a tree of hundreds of processes takes a while to read: never more than a tenth of a core
+            interval = max(0.25, 10 * (time.monotonic() - started))
             if usage.processes == 0:
                 return
             if usage.total > self.limit:

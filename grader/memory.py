@@ -17,6 +17,7 @@ Two ways, the better one where it is possible:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import time
@@ -28,6 +29,7 @@ MiB = 1024 * 1024
 # names under which shared memory that lives on no visible file system shows in fd links and maps
 _SHMEM_PREFIXES = ("/memfd:", "/SYSV", "/dev/zero (deleted)", "/dev/shm/")
 PARENT_VARIABLE = "GRADER_CGROUP_PARENT"
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 # -- the measurement -------------------------------------------------------------------------------------
@@ -52,7 +54,36 @@ class Usage:
 
 
 def tree_pids(root: int, proc: Path = PROC) -> list[int]:
-    """``root`` and every descendant, parents before children, read from ``proc`` (no psutil: testable)."""
+    """``root`` and every descendant, parents before children; [] if ``root`` is gone.
+
+    Read from each thread's ``task/<tid>/children`` where the kernel has them (only the tree is read), otherwise
+    from every process's ``stat`` (no psutil either way: a fake ``proc`` tests it)."""
+    if not (proc / str(root)).exists():
+        return []
+    if not (proc / str(root) / "task" / str(root) / "children").exists():
+        return _tree_from_stat(root, proc)
+    order, queue, seen = [], [root], {root}
+    while queue:
+        pid = queue.pop(0)
+        order.append(pid)
+        try:
+            tasks = os.listdir(proc / str(pid) / "task")
+        except OSError:
+            continue
+        found: list[int] = []
+        for tid in tasks:
+            try:
+                found += [int(child) for child in (proc / str(pid) / "task" / tid / "children").read_text().split()]
+            except (OSError, ValueError):
+                continue
+        for child in sorted(found):
+            if child not in seen:
+                seen.add(child)
+                queue.append(child)
+    return order
+
+
+def _tree_from_stat(root: int, proc: Path) -> list[int]:
     children: dict[int, list[int]] = {}
     try:
         entries = os.listdir(proc)
@@ -68,8 +99,6 @@ def tree_pids(root: int, proc: Path = PROC) -> list[int]:
         fields = stat[stat.rfind(")") + 2:].split()  # the command name may hold spaces and parentheses
         if len(fields) > 1 and fields[1].isdigit():
             children.setdefault(int(fields[1]), []).append(int(name))
-    if not (proc / str(root)).exists():
-        return []
     order, queue, seen = [], [root], {root}
     while queue:
         pid = queue.pop(0)
@@ -79,6 +108,14 @@ def tree_pids(root: int, proc: Path = PROC) -> list[int]:
                 seen.add(child)
                 queue.append(child)
     return order
+
+
+def resident(pid: int, proc: Path = PROC) -> int:
+    """Resident bytes of ``pid`` (``statm``: cheap, no page walk); 0 if it is gone."""
+    try:
+        return int((proc / str(pid) / "statm").read_text().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def rollup(pid: int, proc: Path = PROC) -> dict[str, int]:
@@ -173,6 +210,34 @@ def scratch_bytes(mount: Path | None) -> int:
     return max(0, (st.f_blocks - st.f_bfree) * st.f_frsize)
 
 
+def _scratch_device(scratch: Path | None) -> int | None:
+    if scratch is None:
+        return None
+    try:
+        return os.stat(scratch).st_dev
+    except OSError:
+        return None
+
+
+def upper_bound(root: int, scratch: Path | None = None, proc: Path = PROC) -> Usage:
+    """At least what :func:`measure` would say, read cheaply (no page walk): every process's resident size (a
+    page it shares counts in each), each shared-memory object it holds open, the scratch. A tree under its limit
+    by this bound is under it by the measure too."""
+    pids = tree_pids(root, proc)
+    scratch_dev = _scratch_device(scratch)
+    tmpfs = tmpfs_devices(pids[-1] if pids else root, proc) | tmpfs_devices(root, proc)
+    usage = Usage(processes=len(pids), scratch=scratch_bytes(scratch))
+    objects: dict[tuple[int, int], int] = {}
+    for pid in pids:
+        usage.private += resident(pid, proc)  # mapped shared memory included
+        objects.update(_open_objects(pid, proc, tmpfs))
+    for (device, _), size in objects.items():
+        if device != scratch_dev:
+            usage.shared += size
+            usage.objects += 1
+    return usage
+
+
 def measure(root: int, scratch: Path | None = None, proc: Path = PROC) -> Usage:
     """What the process tree of ``root`` holds; ``scratch``: the size-limited tmpfs it writes to, if any.
 
@@ -182,10 +247,7 @@ def measure(root: int, scratch: Path | None = None, proc: Path = PROC) -> Usage:
     (``/proc/<pid>/map_files`` needs root) leaves its process's shared PSS in place instead.
     """
     pids = tree_pids(root, proc)
-    scratch_dev = None
-    if scratch is not None:
-        with contextlib.suppress(OSError):
-            scratch_dev = os.stat(scratch).st_dev
+    scratch_dev = _scratch_device(scratch)
     tmpfs = tmpfs_devices(pids[-1] if pids else root, proc) | tmpfs_devices(root, proc)
     usage = Usage(processes=len(pids), scratch=scratch_bytes(scratch))
     objects: dict[tuple[int, int], int] = {}
@@ -298,6 +360,7 @@ class MemoryCgroup:
                 return None, f"the memory controller cannot be enabled below {parent} ({exc.strerror})"
             if "memory" not in _words(parent / "cgroup.subtree_control"):
                 return None, f"the memory controller cannot be enabled below {parent}"
+        _sweep(parent)
         path = parent / f"grader-kernel-{os.getpid()}-{secrets.token_hex(4)}"
         try:
             path.mkdir()
@@ -364,9 +427,21 @@ class MemoryCgroup:
             try:
                 self.path.rmdir()
                 return
-            except FileNotFoundError:
-                return
-            except OSError:
-                if time.monotonic() > deadline:
+            except OSError as exc:
+                if exc.errno != errno.EBUSY or time.monotonic() > deadline:  # EBUSY: processes still inside
                     return
                 time.sleep(0.05)
+
+
+def _sweep(parent: Path) -> None:
+    """Remove the empty cgroups of graders that died without removing theirs (killed, say)."""
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        fields = name.split("-")
+        if len(fields) == 4 and name.startswith("grader-kernel-") and fields[2].isdigit() \
+                and not (PROC / fields[2]).exists():
+            with contextlib.suppress(OSError):  # processes still inside, or not a cgroup: left alone
+                (parent / name).rmdir()

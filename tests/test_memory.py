@@ -15,7 +15,7 @@ import pytest
 
 from grader import memory
 from grader.execute import _MemoryWatch
-from grader.memory import MemoryCgroup, MiB, measure, tree_pids
+from grader.memory import MemoryCgroup, MiB, measure, tree_pids, upper_bound
 from grader.process_tree import _runs_kernel, kernel_process, set_limit
 
 LINUX = pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux /proc")
@@ -29,6 +29,7 @@ def _process(proc: Path, pid: int, ppid: int, comm: str = "python", pss_kb: int 
     (base / "fd").mkdir(parents=True)
     (base / "map_files").mkdir()
     (base / "stat").write_text(f"{pid} ({comm}) S {ppid} {pid} {pid} 0 -1 4194560 0 0\n")
+    (base / "statm").write_text(f"900000 {rss_kb * 1024 // memory._PAGE} 300 1 0 500 0\n")
     (base / "smaps_rollup").write_text(
         "00400000-7fff0000 ---p 00000000 00:00 0                          [rollup]\n"
         f"Rss:            {rss_kb} kB\nPss:            {pss_kb} kB\nPss_Anon:       {pss_kb - shmem_kb} kB\n"
@@ -79,6 +80,19 @@ def test_the_tree_is_the_root_and_its_descendants_only(fake):
     assert tree_pids(10, proc) == [10, 11, 13, 12]
     assert tree_pids(12, proc) == [12]
     assert tree_pids(99, proc) == []
+
+
+def test_the_tree_is_read_from_each_threads_children_where_the_kernel_has_them(fake):
+    proc, _, add = fake
+    for pid, ppid in ((10, 1), (11, 10), (12, 10), (13, 12), (20, 1)):
+        add(pid, ppid)
+    children = {10: {"10": "11 ", "15": "12"}, 11: {"11": ""}, 12: {"12": "13"}, 13: {"13": ""}}
+    for pid, tasks in children.items():
+        for tid, text in tasks.items():  # the kernel lists a child under the thread that started it
+            (proc / str(pid) / "task" / tid).mkdir(parents=True)
+            (proc / str(pid) / "task" / tid / "children").write_text(text)
+    (proc / "20" / "stat").write_text("20 (x) S 10 20 20 0\n")  # says 10 is its parent: not read in this way
+    assert tree_pids(10, proc) == [10, 11, 12, 13]
 
 
 def test_a_forked_pool_counts_its_shared_pages_once(fake):
@@ -135,6 +149,20 @@ def test_objects_on_the_scratch_count_through_the_scratch(fake, monkeypatch):
     assert (usage.shared, usage.objects, usage.scratch) == (0, 0, 7 * MiB)
     assert usage.total == 1000 * 1024 + 7 * MiB
     assert "7 MiB in the scratch directory" in usage.describe()
+
+
+def test_the_cheap_bound_is_never_below_the_measure(fake):
+    """The watch reads resident sizes and open objects first, and walks page tables only above the limit."""
+    proc, shm, add = fake
+    hoard = _file(shm / "hoard", 2)
+    mapped = _file(shm / "mapped", 1)
+    add(10, 1, pss_kb=170_000, shmem_kb=1024, rss_kb=800_000, fds={"3": hoard, "4": mapped},
+        maps=[_maps_line(mapped)])
+    for pid in range(11, 15):
+        add(pid, 10, pss_kb=165_000, rss_kb=800_000, fds={"3": hoard})
+    bound, usage = upper_bound(10, proc=proc), measure(10, proc=proc)
+    assert bound.total >= usage.total and bound.shared == usage.shared
+    assert bound.private == 5 * 800_000 * 1024 and usage.private == (170_000 - 1024 + 4 * 165_000) * 1024
 
 
 def test_the_scratch_usage_is_what_its_file_system_holds(tmp_path):
@@ -311,6 +339,21 @@ def test_a_cgroup_sets_no_swap_and_a_whole_group_kill_where_it_can(tmp_path):
     assert (group.path / "memory.oom.group").read_text() == "1"
     group.kill()
     assert (group.path / "cgroup.kill").read_text() == "1"
+
+
+def test_the_empty_cgroups_of_dead_graders_are_swept(tmp_path):
+    parent = _cgroup_parent(tmp_path)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale, mine, other = (parent / f"grader-kernel-{dead.pid}-00", parent / f"grader-kernel-{os.getpid()}-00",
+                          parent / "grader-kernel-x")
+    for path in (stale, mine, other):
+        path.mkdir()
+    group, _ = MemoryCgroup.create(10 * MiB, parent)
+    assert not stale.exists() and mine.exists() and other.exists() and group.path.exists()
+    started = time.monotonic()
+    group.remove()  # a fake directory is not empty: given up at once, not after a wait
+    assert time.monotonic() - started < 1
 
 
 def test_the_parent_is_the_graders_own_cgroup_or_the_configured_one(tmp_path, monkeypatch):

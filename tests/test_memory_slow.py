@@ -59,3 +59,33 @@ def test_processes_left_running_do_not_starve_the_checks():
     left = int(outcome.text.split("LEFT ", 1)[1].split()[0])
     assert 32 < left < 64 and "refused" in outcome.text  # the room was full when the notebook ended
     assert outcome.report.cells == [] and outcome.score == SAMPLE_SCORE
+
+
+def test_a_kernel_runs_in_its_cgroup_and_an_out_of_memory_kill_ends_the_cell_as_memory(tmp_path, monkeypatch):
+    """The cgroup path, through a fake cgroup directory (where the machine delegates no memory controller): the
+    kernel is moved into the group, and a kill the group's memory.events reports ends the cell as over the limit."""
+    import threading
+
+    from grader.execute import KernelSession
+
+    parent = tmp_path / "cgroup"
+    parent.mkdir()
+    (parent / "cgroup.controllers").write_text("memory pids\n")
+    (parent / "cgroup.subtree_control").write_text("memory\n")
+    monkeypatch.setenv("GRADER_CGROUP_PARENT", str(parent))
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    session = KernelSession(workdir, {}, "x = 1", memory_mb=500)
+    try:
+        session.start()
+        group = session._cgroup
+        assert group is not None and session.memory_method.startswith("cgroup")
+        assert str(session._kernel_pid()) in (group.path / "cgroup.procs").read_text()
+        assert (group.path / "memory.max").read_text() == str(500 * 1024 * 1024)
+        oom = threading.Timer(2.0, (group.path / "memory.events").write_text, ["oom 1\noom_kill 1\n"])
+        oom.start()
+        outcome = session.run_code("import time\ntime.sleep(60)", timeout=120)
+        assert outcome.status == "memory" and "cgroup memory limit" in outcome.message, outcome
+        assert outcome.seconds < 30
+    finally:
+        session.close()
