@@ -9,12 +9,13 @@ from pathlib import Path
 import click
 
 from grader.errors import GraderError, InputError, SpecError
+from grader.formats.inert import visible
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {visible(message)}", err=True)  # a message may quote a file name or a student's text
     sys.exit(code)
 
 

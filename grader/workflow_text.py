@@ -13,6 +13,8 @@ import os
 import re
 import secrets
 
+from grader.formats.inert import visible
+
 _COMMAND_START = re.compile(r"^(\s*)::", re.M)
 
 
@@ -35,5 +37,7 @@ def fence(text: str, token: str | None = None) -> str:
 
 
 def for_log(text: str, environ: dict[str, str] | None = None) -> str:
-    """What to print of student-controlled ``text``: fenced in GitHub Actions, unchanged elsewhere."""
+    """What to print of student-controlled ``text``: control and escape sequences written out visibly, and
+    fenced in GitHub Actions."""
+    text = visible(text)
     return fence(text) if in_github_actions(environ) else text

@@ -321,3 +321,12 @@ def test_a_graded_notebook_whose_errors_and_metadata_attack_renders_inert_everyw
         assert_inert_markdown(test["output"], [])
     assert not CONTROL.search(out["classroom"])
     assert "<script>" not in out["html"] and "&lt;script&gt;" in out["html"]
+
+
+def test_what_the_cli_prints_on_standard_error_writes_escape_sequences_out():
+    from grader.workflow_text import for_log
+
+    text = for_log("boom \x1b]0;owned\x07 \x1b[2J", environ={})
+    assert "\x1b" not in text and "\x07" not in text and "\\x1b]0;owned" in text
+    fenced = for_log("boom \x1b[2J", environ={"GITHUB_ACTIONS": "true"})
+    assert "\x1b" not in fenced and fenced.startswith("::stop-commands::")
