@@ -105,7 +105,7 @@ def test_every_docs_page_is_reached_from_the_readme(root):
 
 
 def _shown_commands(text):
-    """The `grader ...` command lines of the README: bash blocks, and `$ ` lines of console transcripts."""
+    """The `grader ...` command lines of a page: bash blocks, and `$ ` lines of console transcripts."""
     lines = []
     for kind, block in re.findall(r"```(bash|console)\n(.*?)```", text, re.S):
         for line in block.splitlines():
@@ -122,22 +122,26 @@ def _unknown_options(words):
     """Options of a `grader` command line that the CLI does not have, or the unknown subcommand."""
     names = {name for param in main.params for name in param.opts}
     rest = [w for w in words[1:] if w not in names]
-    command = main.commands.get(rest[0]) if rest else None
-    if command is None:
-        return rest[:1]
+    command = main
+    while hasattr(command, "commands"):  # the group, then its subcommand (grader roster import ...)
+        command = command.commands.get(rest[0]) if rest else None
+        if command is None:
+            return rest[:1]
+        rest = rest[1:]
     names |= {name for param in command.params for name in getattr(param, "opts", [])} | {"-h", "--help"}
-    return [w for w in rest[1:] if w.startswith("-") and w.split("=", 1)[0] not in names]
+    return [w for w in rest if w.startswith("-") and w.split("=", 1)[0] not in names]
 
 
 def test_the_readers_paths_show_real_commands(root):
-    """Each reader's path has a transcript, and every command the README shows exists with those options."""
+    """Each reader's path has a transcript, and every command the README and docs/ show exists with its options."""
     text = (root / "README.md").read_text()
     paths = text.split("## Start here", 1)[1].split("\n## ", 1)[0]
     for reader in ("Students", "TAs", "Instructors", "Operators"):
         section = paths.split(f"### {reader}\n", 1)[1].split("\n### ", 1)[0]
         assert re.search(r"```console\n(.*\n)*?\$ (\w+=\w+ )?grader ", section), reader
-    commands = _shown_commands(text)
-    assert len(commands) >= 10
-    assert all(not _unknown_options(words) for words in commands), [w for w in commands if _unknown_options(w)]
+    assert len(_shown_commands(text)) >= 10
+    for page in _documents(root):
+        commands = _shown_commands(page.read_text(encoding="utf-8"))
+        assert all(not _unknown_options(words) for words in commands), [w for w in commands if _unknown_options(w)]
     assert _unknown_options(["grader", "check", "x.ipynb", "--no-such-option"]) == ["--no-such-option"]
     assert _unknown_options(["grader", "grade", "x.ipynb"]) == ["grade"]
