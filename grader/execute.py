@@ -261,11 +261,11 @@ class KernelSession:
             self._watch = _MemoryWatch(pid, self.memory_mb, self._scratch_mount(), self._memory_cgroup())
             self._watch.start()
         self._kernel = kernel_process(pid) if pid else None
-        outcome = self.run_code(self.setup_code, timeout=300)
+        # started in safe-path mode: only after the set-up does the working directory join sys.path (for the
+        # student's own modules)
+        outcome = self.run_code(self.setup_code + "\n" + WORKDIR_ON_PATH, timeout=300)
         if outcome.status != "ok":
             raise KernelError(f"the kernel's setup code failed: {outcome.message}")
-        # started in safe-path mode: only now does the working directory join sys.path, for the student's modules
-        self.run_code(WORKDIR_ON_PATH, timeout=30)
         self._process_room(checks=True)
 
     def _scratch_mount(self) -> Path | None:

@@ -312,6 +312,9 @@ def test_a_scratch_replaced_by_a_link_is_cleaned_up_without_following_it(control
 
 
 # -- links raced into the grader's directories -------------------------------------------------------------
+RACE_WINDOW = 0.1  # seconds the grader is held before each input file it writes: the race is always won in time
+
+
 class _PathExchange:
     """The probe exchange as the grader made it before: one directory handed to the kernel, then written and
     chmodded by path (the control: the defence undone)."""
@@ -325,10 +328,12 @@ class _PathExchange:
             os.chown(self.inputs, box.uid, box.uid)
 
     def write(self, name: str, data: bytes) -> None:
+        time.sleep(RACE_WINDOW)
         (self.inputs / name).write_bytes(data)
         os.chmod(self.inputs / name, 0o644)
 
     def write_arrays(self, name: str, arrays: dict) -> None:
+        time.sleep(RACE_WINDOW)
         np.savez(self.inputs / name, **arrays)
         os.chmod(self.inputs / name, 0o644)
 
@@ -359,6 +364,14 @@ def _victim(tmp_path: Path) -> tuple[Path, bytes]:
 
 def test_links_raced_into_the_exchange_change_no_file_of_the_grader(control, unchanged, tmp_path, monkeypatch):
     victim, content = _victim(tmp_path)
+    # the helper gets as long as it wants before each input file is written (as on a loaded machine)
+    real_write = probing.Exchange.write
+
+    def slow_write(exchange: probing.Exchange, name: str, data: bytes) -> None:
+        time.sleep(RACE_WINDOW)
+        real_write(exchange, name, data)
+
+    monkeypatch.setattr(probing.Exchange, "write", slow_write)
     outcome = grade_nb(attacked(exchange_race.cell(str(victim))))
     assert "RACING" in outcome.text
     assert victim.read_bytes() == content and victim.stat().st_mode & 0o777 == 0o600
@@ -379,8 +392,11 @@ def test_a_restarted_kernel_imports_nothing_the_notebook_planted(control, unchan
     assert "MARKERS []" in outcome.text, outcome.text
     # the student's own modules still import from the working directory, as in Jupyter
     helper = attacked("open('helper_module.py', 'w').write('VALUE = 41')",
-                      "import helper_module, os\nprint('IMPORTED', helper_module.VALUE + 1, os.getcwd())")
-    assert "IMPORTED 42" in grade_nb(helper).text
+                      "import importlib, os, sys\nimportlib.invalidate_caches()  # a file younger than the last import\n"
+                      "print(sys.path, os.getcwd(), os.listdir())\n"
+                      "import helper_module\nprint('IMPORTED', helper_module.VALUE + 1, sys.path.index(''))")
+    text = grade_nb(helper).text
+    assert "IMPORTED 42" in text, text[-1500:]
     # control: the kernel command as it was (python -m puts the working directory first on sys.path): the
     # planted ipykernel_launcher runs and the restart fails, a grader error instead of a grade
     monkeypatch.setattr(sandbox, "KERNEL_COMMAND", ["-m", "ipykernel_launcher", "-f", "{connection_file}"])
