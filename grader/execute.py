@@ -29,6 +29,7 @@ from grader.report import cut
 from grader.sandbox import WORKDIR_ON_PATH, safe_path_kernel
 
 if TYPE_CHECKING:
+    from grader.probing import Exchange
     from grader.sandbox import Sandbox
 
 _TIMEOUT_ENAME = "GraderCellTimeout"
@@ -426,8 +427,8 @@ class KernelSession:
             self.recover()
         return outcome
 
-    def new_exchange(self) -> Path | None:
-        """A directory for one probe's files that the kernel can see (None without a sandbox: any temp dir)."""
+    def new_exchange(self) -> Exchange | None:
+        """One probe's request and answer directories in the sandbox (None without a sandbox: the probe makes its own)."""
         return self.sandbox.new_exchange() if self.sandbox is not None else None
 
     def recover(self) -> None:
