@@ -23,7 +23,15 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.errors import KernelError
-from grader.memory import MemoryCgroup, Usage, measure, tree_pids, upper_bound
+from grader.memory import (
+    MemoryCgroup,
+    Usage,
+    enter_ipc_namespace,
+    measure,
+    sysv_unattached,
+    tree_pids,
+    upper_bound,
+)
 from grader.process_tree import kernel_process, kill_all, process_family, set_limit
 from grader.report import cut
 from grader.sandbox import WORKDIR_ON_PATH, safe_path_kernel
@@ -87,6 +95,8 @@ class _MemoryWatch(threading.Thread):
 
     def run(self) -> None:
         interval = 0.25
+        # this thread alone joins the kernel's IPC namespace (when it has one), to see its System V segments
+        own_ipc = self.cgroup is None and enter_ipc_namespace(tree_pids(self.pid))
         while not self._stop_event.wait(interval):
             if self.cgroup is not None:
                 if self.tripped:
@@ -94,9 +104,12 @@ class _MemoryWatch(threading.Thread):
                     return
                 continue
             started = time.monotonic()
+            # System V segments nobody attached: no descriptor or mapping shows them
+            sysv, count = sysv_unattached(creators=None if own_ipc else set(tree_pids(self.pid)))
             usage = upper_bound(self.pid, self.scratch)  # cheap; PSS (a walk of every page table) only when needed
-            if usage.total > self.limit:
+            if usage.total + sysv > self.limit:
                 usage = measure(self.pid, self.scratch)
+            usage.shared, usage.objects = usage.shared + sysv, usage.objects + count
             # a tree of hundreds of processes takes a while to read: never more than a tenth of a core
             interval = max(0.25, 10 * (time.monotonic() - started))
             if usage.processes == 0:

@@ -165,6 +165,19 @@ def test_the_cheap_bound_is_never_below_the_measure(fake):
     assert bound.private == 5 * 800_000 * 1024 and usage.private == (170_000 - 1024 + 4 * 165_000) * 1024
 
 
+def test_unattached_system_v_segments_are_counted(tmp_path):
+    (tmp_path / "sysvipc").mkdir()
+    header = ("       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime"
+              "      dtime      ctime                   rss                  swap\n")
+    rows = ["0 1 1600 8388608 10 10 0 0 0 0 0 0 0 0 8388608 0",  # made by 10, attached by nobody
+            "0 2 1600 4194304 11 11 1 0 0 0 0 0 0 0 4194304 0",  # attached: counted through the maps
+            "0 3 1600 2097152 99 99 0 0 0 0 0 0 0 0 2097152 0"]  # another tree's
+    (tmp_path / "sysvipc" / "shm").write_text(header + "\n".join(rows) + "\n")
+    assert memory.sysv_unattached(tmp_path) == (8388608 + 2097152, 2)
+    assert memory.sysv_unattached(tmp_path, creators={10, 11}) == (8388608, 1)
+    assert memory.sysv_unattached(tmp_path / "missing") == (0, 0)
+
+
 def test_the_scratch_usage_is_what_its_file_system_holds(tmp_path):
     assert memory.scratch_bytes(None) == 0
     assert memory.scratch_bytes(tmp_path / "missing") == 0
@@ -281,6 +294,25 @@ def test_the_watch_stops_memory_held_in_an_unmapped_memfd():
     try:
         assert _wait(lambda: watch.tripped and not _alive(process.pid))
         assert "128 MiB in 1 shared-memory object(s)" in watch.describe()
+    finally:
+        watch.stop()
+        _stop(process)
+
+
+@LINUX
+@pytest.mark.skipif(os.geteuid() != 0, reason="joining another IPC namespace needs CAP_SYS_ADMIN")
+def test_the_watch_stops_system_v_segments_nobody_attached_in_the_kernels_ipc_namespace():
+    from adversarial.memory import sysv_hoard
+
+    code = "import os\nos.setpgid(0, 0)\n" + sysv_hoard(64, 2, seconds=60).replace(
+        'print("SEGMENTS_MB"', 'print("READY", flush=True) or print("SEGMENTS_MB"')
+    process = subprocess.Popen(["unshare", "--ipc", sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "READY"
+    watch = _MemoryWatch(process.pid, 100)
+    watch.start()
+    try:
+        assert _wait(lambda: watch.tripped and not _alive(process.pid))
+        assert "128 MiB in 2 shared-memory object(s)" in watch.describe()
     finally:
         watch.stop()
         _stop(process)

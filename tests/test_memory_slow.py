@@ -42,6 +42,15 @@ def test_memory_held_in_memfd_files_nobody_maps_ends_the_kernel():
 
 
 @ROOT_ONLY
+def test_system_v_segments_nobody_attached_end_the_kernel():
+    """3 x 400 MB System V segments, filled and detached, under a 1000 MiB limit (the old watch saw none of it)."""
+    outcome = grade_nb(attacked(memory.sysv_hoard(400, count=3)), memory_mb=1000)
+    assert [cell.status for cell in outcome.report.cells] == ["memory"]
+    assert re.search(r"shared-memory object|cgroup memory limit", outcome.report.cells[0].message)
+    assert "SEGMENTS_MB 1200" not in outcome.text and outcome.score == SAMPLE_SCORE
+
+
+@ROOT_ONLY
 def test_files_on_the_scratch_count_within_the_same_budget():
     """600 MB in /tmp (the scratch tmpfs) and a 400 MB array under a 1000 MiB limit (the old watch saw 400)."""
     outcome = grade_nb(attacked(memory.scratch_and_memory(600, 400)), memory_mb=1000)

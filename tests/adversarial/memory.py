@@ -77,3 +77,26 @@ array = np.ones({array_megabytes} * 1024 * 1024 // 8)
 print("ALLOCATED", flush=True)
 time.sleep(5)
 '''
+
+
+SYSV_SEGMENTS = """
+import ctypes, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmget.argtypes, libc.shmget.restype = [ctypes.c_int, ctypes.c_size_t, ctypes.c_int], ctypes.c_int
+libc.shmat.argtypes, libc.shmat.restype = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int], ctypes.c_void_p
+libc.shmdt.argtypes = [ctypes.c_void_p]
+segments = []
+for _ in range({count}):
+    shmid = libc.shmget(0, {megabytes} * 1024 * 1024, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
+    address = libc.shmat(shmid, None, 0)
+    ctypes.memset(address, 1, {megabytes} * 1024 * 1024)
+    libc.shmdt(address)  # attached by nobody now, never removed: it lives as long as the IPC namespace
+    segments.append(shmid)
+print("SEGMENTS_MB", {megabytes} * len(segments), flush=True)
+time.sleep({seconds})
+"""
+
+
+def sysv_hoard(megabytes: int, count: int, seconds: float = 5.0) -> str:
+    """System V shared-memory segments, filled and detached: memory no descriptor or mapping of any process shows."""
+    return SYSV_SEGMENTS.format(megabytes=megabytes, count=count, seconds=seconds)
