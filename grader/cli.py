@@ -568,3 +568,140 @@ def _github_client(api_url: str):
     if not token:
         raise InputError("no GitHub token: set GITHUB_TOKEN (or GH_TOKEN), or log in with `gh auth login`")
     return GitHubClient(token, api_url)
+
+
+@main.group()
+def provision() -> None:
+    """Do what GitHub Classroom did: the lab's template repository, a private repository per student or team
+    (invitation, feedback branch, Feedback pull request, protection), and a status table.
+
+    Uses the staff's token (GITHUB_TOKEN, GH_TOKEN or `gh auth token`) and the course file. A rerun creates only
+    what is missing and reports what it found changed. Exit status: 0 done, 2 a bad course file, roster or
+    option, 3 GitHub refused (bad token, an organisation it cannot write to, a rate limit) or some repository
+    could not be set up.
+    """
+
+
+def _course_option(function):
+    function = click.option("--api-url", default=lambda: os.environ.get("GITHUB_API_URL") or "https://api.github.com",
+                            show_default="GITHUB_API_URL or https://api.github.com", help="GitHub REST API root.")(function)
+    function = click.option("--lab", "lab_id", required=True, help="The lab (its entry in the course file).")(function)
+    return click.option("--course", "course_path", type=click.Path(path_type=Path), default=Path("course.yaml"),
+                        show_default=True, help="The course file.")(function)
+
+
+def _course_and_lab(course_path: Path, lab_id: str):
+    from grader.course import lab_ids
+    from grader.course_file import read_course
+
+    course = read_course(course_path, lab_ids())
+    return course, course.lab(lab_id)
+
+
+def _course_roster(course, roster_path: Path | None) -> list:
+    from grader.roster import read_roster
+
+    path = roster_path or course.roster
+    if path is None:
+        raise InputError(f"no roster: give --roster or name one in {course.path} (roster: roster.csv)")
+    return read_roster(path)
+
+
+def _show_outcomes(outcomes: list) -> int:
+    for outcome in outcomes:
+        name = outcome.repository or "(no repository)"
+        if outcome.unchanged and not outcome.notes:
+            click.echo(f"  {name}: up to date")
+        for line in outcome.done:
+            click.echo(f"  {name}: {line}")
+        for line in outcome.found:
+            click.echo(f"  {name}: found changed: {line}")
+        for line in outcome.notes:
+            click.echo(f"  {name}: note: {line}")
+        for line in outcome.problems:
+            click.echo(f"  {name}: PROBLEM: {line}")
+    return EXIT_INTERNAL if any(outcome.problems and outcome.repository for outcome in outcomes) else EXIT_OK
+
+
+@provision.command(name="template")
+@_course_option
+@click.option("--starter", "starter_dir", type=click.Path(path_type=Path),
+              help="A starter `grader starter` wrote (default: write it now with the course file's flavour).")
+@click.option("--name", help="The template repository's name (default: template-PREFIX).")
+@click.option("--dry-run", is_flag=True, help="Write nothing to GitHub; say what would be done.")
+def provision_template(course_path: Path, lab_id: str, api_url: str, starter_dir: Path | None, name: str | None,
+                       dry_run: bool) -> None:
+    """Publish the lab's starter as a private template repository of the course's organisation."""
+    import tempfile
+
+    from grader.course import load_lab
+    from grader.github_api import GitHubError
+    from grader.provision import Provisioner
+    from grader.starter import StarterOptions, write_starter
+
+    try:
+        course, lab = _course_and_lab(course_path, lab_id)
+        with tempfile.TemporaryDirectory(prefix="starter-") as scratch:
+            if starter_dir is None:
+                starter_dir = Path(scratch) / "starter"
+                write_starter(load_lab(lab_id), lab.flavour, starter_dir, StarterOptions())
+            provisioner = Provisioner(_github_client(api_url), course.organisation, dry_run=dry_run)
+            provisioner.check_token()
+            outcome = provisioner.publish_template(starter_dir, name or f"template-{lab.prefix}")
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except (GitHubError, GraderError) as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    sys.exit(_show_outcomes([outcome]))
+
+
+@provision.command(name="repos")
+@_course_option
+@click.option("--roster", "roster_path", type=click.Path(path_type=Path), help="The course roster (default: the course file's).")
+@click.option("--template", help="The template repository, owner/name (default: ORG/template-PREFIX).")
+@click.option("--dry-run", is_flag=True, help="Write nothing to GitHub; say what would be done.")
+def provision_repos(course_path: Path, lab_id: str, api_url: str, roster_path: Path | None, template: str | None,
+                    dry_run: bool) -> None:
+    """Create each student's (or team's) private repository PREFIX-<login or team> from the template, invite
+    them, and set up the feedback branch, the Feedback pull request and its protection."""
+    from grader.github_api import GitHubError
+    from grader.provision import Provisioner
+
+    try:
+        course, lab = _course_and_lab(course_path, lab_id)
+        entries = _course_roster(course, roster_path)
+        provisioner = Provisioner(_github_client(api_url), course.organisation, dry_run=dry_run)
+        provisioner.check_token()
+        outcomes = provisioner.provision(template or f"{course.organisation}/template-{lab.prefix}", lab.prefix, entries)
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except (GitHubError, GraderError) as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    code = _show_outcomes(outcomes)
+    made = sum(bool(o.done) for o in outcomes if o.repository)
+    click.echo(f"{len([o for o in outcomes if o.repository])} repositories: {made} {'to change' if dry_run else 'changed'}, "
+               f"{sum(bool(o.found) for o in outcomes)} found changed, {sum(bool(o.problems) for o in outcomes)} with problems")
+    sys.exit(code)
+
+
+@provision.command(name="status")
+@_course_option
+@click.option("--roster", "roster_path", type=click.Path(path_type=Path), help="The course roster (default: the course file's).")
+def provision_status(course_path: Path, lab_id: str, api_url: str, roster_path: Path | None) -> None:
+    """A table of the lab's repositories: invited, accepted, pushes by the students and the last one."""
+    from grader.github_api import GitHubError
+    from grader.provision import explain, status
+
+    try:
+        course, lab = _course_and_lab(course_path, lab_id)
+        rows = status(_github_client(api_url), course.organisation, lab.prefix, _course_roster(course, roster_path))
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except GitHubError as exc:
+        _fail(explain(exc, "", "reading the status"), EXIT_INTERNAL)
+    click.echo(f"{'repository':40} {'students':24} {'invited':10} {'accepted':10} {'pushes':>6}  last push")
+    for row in rows:
+        invited = ", ".join(row.invited) or "-"
+        accepted = ", ".join(row.accepted) or ("-" if row.exists else "no repository")
+        click.echo(f"{row.repository:40} {', '.join(row.members):24} {invited:10} {accepted:10} {row.pushes:>6}  "
+                   f"{row.last_push or '-'}")

@@ -8,6 +8,14 @@ It answers the endpoints the grader calls, shaped as GitHub's REST API answers t
 - ``GET /repos/{o}/{r}/git/trees/{sha}?recursive=1`` and ``GET /repos/{o}/{r}/git/blobs/{sha}`` (base64)
 - ``GET /repos/{o}/{r}/pulls?state=&base=``; ``GET|POST /repos/{o}/{r}/issues/{n}/comments``;
   ``PATCH /repos/{o}/{r}/issues/comments/{id}``
+- provisioning (``grader provision``): ``GET /users/{u}``; ``POST /orgs/{org}/repos`` (a new local git
+  repository; ``auto_init`` commits a README); ``PATCH /repos/{o}/{r}``; ``POST /repos/{o}/{r}/generate``
+  (the template's tree as one new commit, as GitHub does); ``GET /repos/{o}/{r}/git/ref/{ref}``,
+  ``POST /repos/{o}/{r}/git/refs``, ``PATCH /repos/{o}/{r}/git/refs/{ref}`` (fast-forward only unless
+  ``force``); ``POST`` git ``blobs``, ``trees``, ``commits`` and ``GET /git/commits/{sha}`` (real git objects);
+  ``POST /repos/{o}/{r}/pulls`` (422 when there is nothing to merge); ``GET|PUT
+  /repos/{o}/{r}/branches/{b}/protection``; ``PUT /repos/{o}/{r}/collaborators/{u}`` (an invitation, which a
+  test accepts with ``accept``), ``GET /repos/{o}/{r}/collaborators`` and ``/invitations``
 
 Every list is paginated with ``per_page``/``page`` and a ``link`` header (``rel="next"``/``"last"``), as
 GitHub does. Each token maps to a login (``None``: an Actions token, for which ``GET /user`` is 403);
@@ -66,10 +74,21 @@ class FakeRepo:
     pulls: list[dict[str, Any]] = field(default_factory=list)
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     activities: list[dict[str, Any]] = field(default_factory=list)  # oldest first, as pushes happened
+    private: bool = True
+    is_template: bool = False
+    protection: dict[str, dict[str, Any]] = field(default_factory=dict)  # branch -> protection
+    collaborators: dict[str, str] = field(default_factory=dict)  # login -> permission
+    invitations: list[dict[str, Any]] = field(default_factory=list)
 
 
 class FakeGitHub:
-    def __init__(self, tokens: dict[str, str | None] | None = None) -> None:
+    def __init__(self, tokens: dict[str, str | None] | None = None, root: Path | None = None) -> None:
+        import tempfile
+
+        self.root = root or Path(tempfile.mkdtemp(prefix="fake-github-"))  # where created repositories live
+        # organisation -> the logins that may create repositories in it (another organisation is 404)
+        self.orgs: dict[str, set[str]] = {"course": {"ta-login"}}
+        self.members: set[str] = set()  # organisation members: added as collaborators at once, no invitation
         self.tokens: dict[str, str | None] = {"ta-token": "ta-login", "actions-token": None, **(tokens or {})}
         self.repos: dict[str, FakeRepo] = {}
         self.fail_next: list[tuple[int, dict[str, str], dict[str, Any]]] = []
@@ -92,14 +111,31 @@ class FakeGitHub:
     def pull(number: int, title: str, base: str) -> dict[str, Any]:
         return {"number": number, "title": title, "state": "open", "base": {"ref": base}, "head": {"ref": "main"}}
 
+    def accept(self, full_name: str, login: str) -> None:
+        """The invited student accepts the invitation to ``full_name``."""
+        repo = self.repos[full_name.lower()]
+        for invitation in list(repo.invitations):
+            if invitation["invitee"]["login"].lower() == login.lower():
+                repo.invitations.remove(invitation)
+                repo.collaborators[login] = invitation["permissions"]
+
+    def student_push(self, full_name: str, login: str, files: dict[str, bytes | str], timestamp: str,
+                     date: str | None = None) -> str:
+        """A student commits ``files`` (dated ``date``, default ``timestamp``) and pushes at ``timestamp``."""
+        repo = self.repos[full_name.lower()]
+        sha = commit_files(repo.path, files, date or timestamp)
+        self.push(full_name, sha, timestamp, actor=login)
+        return sha
+
     def push(self, full_name: str, after: str, timestamp: str, ref: str = "refs/heads/main",
-             kind: str = "push") -> None:
+             kind: str = "push", actor: str | None = None) -> None:
         """Record a push as GitHub's repository activity API reports it (GitHub's clock, not the commit's)."""
         repo = self.repos[full_name.lower()]
         self.next_id += 1
         before = repo.activities[-1]["after"] if repo.activities else "0" * 40
         repo.activities.append({"id": self.next_id, "node_id": f"A{self.next_id}", "before": before, "after": after,
-                                "ref": ref, "timestamp": timestamp, "activity_type": kind, "actor": None})
+                                "ref": ref, "timestamp": timestamp, "activity_type": kind,
+                                "actor": {"login": actor} if actor else None})
 
     def comments_on(self, full_name: str, number: int) -> list[dict[str, Any]]:
         return self.repos[full_name.lower()].comments.get(number, [])
@@ -172,6 +208,12 @@ class FakeGitHub:
                 return 404, {}, {"message": "Not Found"}
             return 200, {}, {"login": user, "type": "User"}
         match = re.fullmatch(r"/orgs/([^/]+)/repos", path)
+        if match and method == "POST":
+            return self._create_repo(match.group(1), login, body or {})
+        match = re.fullmatch(r"/repos/([^/]+/[^/]+)/generate", path)
+        if match and method == "POST":
+            return self._generate(match.group(1), login, body or {})
+        match = re.fullmatch(r"/orgs/([^/]+)/repos", path)
         if match:
             org = match.group(1).lower() + "/"
             found = [{"name": r.full_name.split("/", 1)[1], "full_name": r.full_name, "private": True,
@@ -183,7 +225,17 @@ class FakeGitHub:
             return 404, {}, {"message": "Not Found"}
         repo, rest = self.repos[match.group(1).lower()], match.group(2) or ""
         if rest == "" and method == "GET":
-            return 200, {}, {"full_name": repo.full_name, "default_branch": "main"}
+            return 200, {}, self._repo_json(repo)
+        if rest == "" and method == "PATCH":
+            for key in ("private", "is_template"):
+                if key in (body or {}):
+                    setattr(repo, key, bool(body[key]))
+            return 200, {}, self._repo_json(repo)
+        if rest.startswith(("/git/ref", "/git/blobs", "/git/trees", "/git/commits", "/branches/", "/collaborators",
+                            "/invitations")) or (rest == "/pulls" and method == "POST"):
+            answer = self._provisioning(repo, method, rest, query, body or {}, login)
+            if answer is not None:
+                return answer
         if rest == "/commits" and method == "GET":
             items, extra = self._page(self._commits(repo, query), query, path)
             return (200, extra, items) if items or query.get("until") else (409, {}, {"message": "Git Repository is empty."})
@@ -222,6 +274,211 @@ class FakeGitHub:
             return self._write_comment(repo, None, int(match.group(1)), body, login or "github-actions[bot]")
         return 404, {}, {"message": "Not Found"}
 
+    # -- provisioning ------------------------------------------------------------------------------------
+    @staticmethod
+    def _repo_json(repo: FakeRepo) -> dict[str, Any]:
+        return {"name": repo.full_name.split("/", 1)[1], "full_name": repo.full_name, "default_branch": "main",
+                "private": repo.private, "is_template": repo.is_template,
+                "owner": {"login": repo.full_name.split("/", 1)[0]}}
+
+    def _may_create(self, org: str, login: str | None) -> tuple[int, dict[str, str], Any] | None:
+        writers = {o.lower(): logins for o, logins in self.orgs.items()}.get(org.lower())
+        if writers is None:
+            return 404, {}, {"message": "Not Found"}
+        if login not in writers:
+            return 403, {}, {"message": "You need admin access to the organization before adding a repository to it."}
+        return None
+
+    def _new_repo(self, org: str, name: str, private: bool) -> FakeRepo | tuple[int, dict[str, str], Any]:
+        full_name = f"{org}/{name}"
+        if full_name.lower() in self.repos:
+            return 422, {}, {"message": "Repository creation failed.", "errors": [
+                {"resource": "Repository", "code": "custom", "field": "name", "message": "name already exists on this account"}]}
+        repo = self.add_repo(full_name, make_repo(self.root / org / name), feedback_pr=None)
+        repo.private = private
+        return repo
+
+    def _create_repo(self, org: str, login: str | None, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        refused = self._may_create(org, login)
+        if refused:
+            return refused
+        repo = self._new_repo(org, str(body.get("name", "")), bool(body.get("private", False)))
+        if isinstance(repo, tuple):
+            return repo
+        repo.is_template = bool(body.get("is_template", False))
+        if body.get("auto_init"):
+            commit_files(repo.path, {"README.md": f"# {body['name']}\n"}, "2026-01-01T00:00:00Z", "Initial commit")
+        return 201, {}, self._repo_json(repo)
+
+    def _generate(self, template: str, login: str | None, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        source = self.repos.get(template.lower())
+        if source is None:
+            return 404, {}, {"message": "Not Found"}
+        if not source.is_template:
+            return 422, {}, {"message": f"{source.full_name} is not a template repository"}
+        owner = str(body.get("owner") or template.split("/")[0])
+        refused = self._may_create(owner, login)
+        if refused:
+            return refused
+        repo = self._new_repo(owner, str(body.get("name", "")), bool(body.get("private", False)))
+        if isinstance(repo, tuple):
+            return repo
+        archive = subprocess.run(["git", "-C", str(source.path), "archive", "HEAD"], capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(repo.path)], input=archive, check=True)
+        commit_files(repo.path, {}, "2026-01-01T00:00:00Z", "Initial commit")
+        return 201, {}, self._repo_json(repo)
+
+    def _git_in(self, repo: FakeRepo, *args: str, data: bytes | None = None) -> str:
+        env = {"GIT_AUTHOR_NAME": "Staff", "GIT_AUTHOR_EMAIL": "staff@example.invalid",
+               "GIT_COMMITTER_NAME": "Staff", "GIT_COMMITTER_EMAIL": "staff@example.invalid",
+               "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z"}
+        import os
+
+        done = subprocess.run(["git", "-C", str(repo.path), *args], input=data, capture_output=True, check=True,
+                              env={**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", **env})
+        return done.stdout.decode().strip()
+
+    def _sha_of(self, repo: FakeRepo, ref: str) -> str | None:
+        try:
+            return self._git_in(repo, "rev-parse", "--verify", "-q", ref)
+        except subprocess.CalledProcessError:
+            return None
+
+    def _set_ref(self, repo: FakeRepo, ref: str, sha: str) -> None:
+        self._git_in(repo, "update-ref", ref, sha)
+        if ref == "refs/heads/main":  # keep the working tree (where a test's student commits) at the branch
+            self._git_in(repo, "reset", "-q", "--hard")
+
+    def _provisioning(self, repo: FakeRepo, method: str, rest: str, query: dict[str, str], body: dict[str, Any],
+                      login: str | None) -> tuple[int, dict[str, str], Any] | None:
+        not_found = (404, {}, {"message": "Not Found"})
+        match = re.fullmatch(r"/git/ref/(heads/.+)", rest)
+        if match and method == "GET":
+            sha = self._sha_of(repo, f"refs/{match.group(1)}")
+            return (200, {}, {"ref": f"refs/{match.group(1)}", "object": {"sha": sha, "type": "commit"}}) if sha else not_found
+        if rest == "/git/refs" and method == "POST":
+            ref, sha = str(body.get("ref", "")), str(body.get("sha", ""))
+            if not ref.startswith("refs/") or ref.count("/") < 2:
+                return 422, {}, {"message": "Reference name must start with 'refs/' and have at least two slashes."}
+            if self._sha_of(repo, ref):
+                return 422, {}, {"message": "Reference already exists"}
+            if not self._sha_of(repo, f"{sha}^{{commit}}"):
+                return 422, {}, {"message": "Object does not exist"}
+            self._set_ref(repo, ref, sha)
+            return 201, {}, {"ref": ref, "object": {"sha": sha, "type": "commit"}}
+        match = re.fullmatch(r"/git/refs/(heads/.+)", rest)
+        if match and method == "PATCH":
+            ref, sha = f"refs/{match.group(1)}", str(body.get("sha", ""))
+            old = self._sha_of(repo, ref)
+            if old is None:
+                return 422, {}, {"message": "Reference does not exist"}
+            ancestor = subprocess.run(["git", "-C", str(repo.path), "merge-base", "--is-ancestor", old, sha],
+                                      capture_output=True).returncode == 0
+            if not ancestor and not body.get("force"):
+                return 422, {}, {"message": "Update is not a fast forward"}
+            self._set_ref(repo, ref, sha)
+            return 200, {}, {"ref": ref, "object": {"sha": sha, "type": "commit"}}
+        if rest == "/git/blobs" and method == "POST":
+            content = base64.b64decode(body.get("content", "")) if body.get("encoding") == "base64" else \
+                str(body.get("content", "")).encode()
+            sha = self._git_in(repo, "hash-object", "-w", "--stdin", data=content)
+            return 201, {}, {"sha": sha, "url": f"{self.url}/repos/{repo.full_name}/git/blobs/{sha}"}
+        if rest == "/git/trees" and method == "POST":
+            return self._make_tree(repo, body)
+        if rest == "/git/commits" and method == "POST":
+            parents = [arg for parent in body.get("parents", []) for arg in ("-p", str(parent))]
+            try:
+                sha = self._git_in(repo, "commit-tree", str(body.get("tree", "")), *parents,
+                                   data=str(body.get("message", "")).encode())
+            except subprocess.CalledProcessError:
+                return 422, {}, {"message": "Tree SHA does not exist"}
+            return 201, {}, {"sha": sha, "tree": {"sha": body.get("tree")}, "parents": [{"sha": p} for p in body.get("parents", [])]}
+        match = re.fullmatch(r"/git/commits/([0-9a-f]{40})", rest)
+        if match and method == "GET":
+            try:
+                parts = self._git_in(repo, "show", "-s", "--format=%T %P", match.group(1)).split()
+            except subprocess.CalledProcessError:
+                return not_found
+            return 200, {}, {"sha": match.group(1), "tree": {"sha": parts[0]}, "parents": [{"sha": p} for p in parts[1:]]}
+        if rest == "/pulls" and method == "POST":
+            head, base = self._sha_of(repo, f"refs/heads/{body.get('head')}"), self._sha_of(repo, f"refs/heads/{body.get('base')}")
+            if head is None or base is None:
+                return 422, {}, {"message": "Validation Failed", "errors": [{"resource": "PullRequest", "field": "base", "code": "invalid"}]}
+            if head == base or subprocess.run(["git", "-C", str(repo.path), "merge-base", "--is-ancestor", head, base],
+                                              capture_output=True).returncode == 0:
+                return 422, {}, {"message": "Validation Failed", "errors": [
+                    {"resource": "PullRequest", "code": "custom", "message": f"No commits between {body['base']} and {body['head']}"}]}
+            number = 1 + max((p["number"] for p in repo.pulls), default=0)
+            pull = {**self.pull(number, str(body.get("title", "")), str(body["base"])), "body": body.get("body")}
+            pull["head"]["ref"] = str(body["head"])
+            repo.pulls.append(pull)
+            return 201, {}, pull
+        match = re.fullmatch(r"/branches/([^/]+)/protection", rest)
+        if match:
+            branch = match.group(1)
+            if self._sha_of(repo, f"refs/heads/{branch}") is None:
+                return 404, {}, {"message": "Branch not found"}
+            if method == "GET":
+                found = repo.protection.get(branch)
+                return (200, {}, found) if found else (404, {}, {"message": "Branch not protected"})
+            if method == "PUT":
+                missing = [key for key in ("required_status_checks", "enforce_admins", "required_pull_request_reviews",
+                                           "restrictions") if key not in body]
+                if missing:
+                    return 422, {}, {"message": "Invalid request.", "errors": [f"{key} wasn't supplied." for key in missing]}
+                repo.protection[branch] = {"url": f"{self.url}/repos/{repo.full_name}/branches/{branch}/protection",
+                                           "allow_force_pushes": {"enabled": bool(body.get("allow_force_pushes"))},
+                                           "allow_deletions": {"enabled": bool(body.get("allow_deletions"))},
+                                           "restrictions": body.get("restrictions")}
+                return 200, {}, repo.protection[branch]
+        match = re.fullmatch(r"/collaborators/([^/]+)", rest)
+        if match and method == "PUT":
+            user = match.group(1)
+            if self.users is not None and user.lower() not in {u.lower() for u in self.users}:
+                return 404, {}, {"message": "Not Found"}
+            permission = str(body.get("permission", "push"))
+            if user in self.members or user in repo.collaborators:
+                repo.collaborators[user] = permission
+                return 204, {}, None
+            for invitation in repo.invitations:
+                if invitation["invitee"]["login"].lower() == user.lower():
+                    invitation.update(permissions=permission, expired=False)
+                    return 201, {}, invitation
+            self.next_id += 1
+            invitation = {"id": self.next_id, "invitee": {"login": user}, "permissions": permission, "expired": False,
+                          "repository": {"full_name": repo.full_name}, "created_at": "2026-01-01T00:00:00Z"}
+            repo.invitations.append(invitation)
+            return 201, {}, invitation
+        if rest == "/collaborators" and method == "GET":
+            found = [{"login": user, "role_name": "write" if p == "push" else p,
+                      "permissions": {"push": p in ("push", "maintain", "admin"), "admin": p == "admin", "pull": True}}
+                     for user, p in sorted(repo.collaborators.items())]
+            items, extra = self._page(found, query, f"/repos/{repo.full_name}/collaborators")
+            return 200, extra, items
+        if rest == "/invitations" and method == "GET":
+            items, extra = self._page(list(repo.invitations), query, f"/repos/{repo.full_name}/invitations")
+            return 200, extra, items
+        return None
+
+    def _make_tree(self, repo: FakeRepo, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        if body.get("base_tree"):
+            return 422, {}, {"message": "base_tree is not supported by the fake"}
+        index = repo.path / ".git" / "fake-index"
+        index.unlink(missing_ok=True)
+        import os
+
+        env = {**os.environ, "GIT_INDEX_FILE": str(index)}
+        for entry in body.get("tree", []):
+            if entry.get("type") != "blob" or entry.get("mode") not in ("100644", "100755"):
+                return 422, {}, {"message": "Invalid tree info"}
+            subprocess.run(["git", "-C", str(repo.path), "update-index", "--add", "--cacheinfo",
+                            f"{entry['mode']},{entry['sha']},{entry['path']}"], check=True, capture_output=True, env=env)
+        sha = subprocess.run(["git", "-C", str(repo.path), "write-tree"], check=True, capture_output=True, text=True,
+                             env=env).stdout.strip()
+        index.unlink(missing_ok=True)
+        return 201, {}, {"sha": sha, "tree": self._tree(repo, sha)["tree"], "truncated": False}
+
     def _write_comment(self, repo: FakeRepo, number: int | None, comment_id: int | None, body: Any,
                        login: str) -> tuple[int, dict[str, str], Any]:
         text = (body or {}).get("body")
@@ -258,12 +515,14 @@ class FakeGitHub:
                 body = json.loads(self.rfile.read(length)) if length else None
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with fake.lock:
-                    fake.requests.append({"method": method, "path": self.path, "headers": headers, "body": body})
+                    record = {"method": method, "path": self.path, "headers": headers, "body": body}
+                    fake.requests.append(record)
                     if fake.fail_next:
                         status, extra, payload = fake.fail_next.pop(0)
                     else:
                         status, extra, payload = fake.answer(method, self.path, headers, body)
-                data = json.dumps(payload).encode()
+                    record["status"] = status
+                data = b"" if status == 204 else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
@@ -280,5 +539,8 @@ class FakeGitHub:
 
             def do_PATCH(self) -> None:
                 self._handle("PATCH")
+
+            def do_PUT(self) -> None:
+                self._handle("PUT")
 
         return Handler
