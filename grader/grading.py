@@ -28,7 +28,7 @@ from grader.execute import KernelSession
 from grader.notebook import code_cells, identify, mismatch_warnings, read_notebook
 from grader.paths import private_root
 from grader.probing import probe
-from grader.public_checks import PENDING, PublicChecks
+from grader.public_checks import FROM_YOUR_ANSWERS, PublicChecks, awaiting
 from grader.recorded import NotRecorded
 from grader.report import ERROR, FAILED, PASSED, SKIPPED, CellEvent, CheckResult, Report
 from grader.spec import CheckSpec, Lab
@@ -147,9 +147,9 @@ class Grading:
                 verdict = kind.judge(check.params, ctx, plan, results)
         except ProbeError as exc:
             result.status, result.message = ERROR, str(exc)
-        except NotRecorded as exc:
+        except NotRecorded:  # which value was missing is for the teaching staff (grader record), not students
             result.status = SKIPPED
-            result.message = f"not judged here ({exc}): {PENDING}"
+            result.message = awaiting(FROM_YOUR_ANSWERS)
         except Exception as exc:  # noqa: BLE001 - a bug in a check must not lose the other checks
             self.internal_errors.append(f"{check.id}: {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
             result.status, result.message = ERROR, f"internal grader error in this check ({type(exc).__name__}: {exc})"
@@ -259,9 +259,6 @@ def grade(
         report.internal_errors = run.internal_errors
         report.sandbox = run.isolation
         report.course = run.course
-        if run.course == PUBLIC:
-            report.notes.append(f"public checks only: {report.pending_score:g} of {report.max_score:g} points await "
-                                "the graded run with the private course")
         if run.isolation == sandbox.NONE:
             report.notes.append(f"sandbox: none ({run.sandbox_reason})")
         report.notes.extend(run.box.notes)

@@ -6,6 +6,10 @@ replaced by the recorded values; a hidden check whose recording was made on publ
 (and any check whose verdict rests on hidden labels, such as a metric against a calibrated threshold)
 as a clearly labelled preview, its points pending; everything else is reported as ``skipped``: its points
 await the graded run with the private course.
+
+Students read these messages: they say that a check awaits the graded run and why in the student's terms (what
+the check needs that a student's install does not have), never the grader's internal names; why a check could
+not be recorded, with those names, is what ``grader record`` tells the teaching staff.
 """
 
 from __future__ import annotations
@@ -24,7 +28,30 @@ from grader.report import PASSED, SKIPPED, CheckResult
 from grader.spec import CheckSpec, Lab
 from grader.standin import public_hidden_dir
 
-PENDING = "graded by your instructors"
+AWAITS = "awaits the graded run"
+PREVIEW = "preview on public data, not your grade"
+# why a check cannot be judged here, in a student's words, by how the reason recorded for it begins
+# (grader/record.py writes these reasons; the default covers a check with no recording at all)
+FROM_YOUR_ANSWERS = ("its expected values are computed from what your code returns, which only the graded run "
+                     "can do")
+_REASONS = (
+    ("judging it needs the private course", FROM_YOUR_ANSWERS),
+    ("it cannot be planned on public data", "its inputs are hidden data"),
+    ("its expected values cannot be recorded", "its expected values cannot be shipped with the assignment"),
+    ("its recording does not reproduce", "it cannot be judged from the recorded answers"),
+)
+NEEDS_PRIVATE = "it needs data or code that only the graded run has"
+STALE = "the recorded answers for this check are out of date (instructors: run `grader record`)"
+
+
+def student_reason(why: str) -> str:
+    """The reason a check was not recorded (``RecordedCheck.why_not``), in a student's words."""
+    return next((reason for start, reason in _REASONS if why.startswith(start)), NEEDS_PRIVATE)
+
+
+def awaiting(reason: str) -> str:
+    """The message of a check left to the graded run."""
+    return f"{AWAITS}: {reason}"
 
 
 class Run(Protocol):
@@ -49,8 +76,8 @@ def fingerprint(lab: Lab, framework: str) -> str:
     return digest.hexdigest()
 
 
-def _skipped(check: CheckSpec, why: str) -> CheckResult:
-    return CheckResult(check.id, check.title, 0.0, check.points, SKIPPED, f"not run here ({why}): {PENDING}",
+def _skipped(check: CheckSpec, reason: str) -> CheckResult:
+    return CheckResult(check.id, check.title, 0.0, check.points, SKIPPED, awaiting(reason),
                        visibility=check.visibility)
 
 
@@ -66,11 +93,11 @@ class PublicChecks:
     def judge(self, run: Run, check: CheckSpec) -> CheckResult:
         entry = self.recorded.get(check.id)
         if self.stale:
-            return _skipped(check, "its recorded expectations are out of date: run `grader record`")
+            return _skipped(check, STALE)
         if entry is None:
-            return _skipped(check, "it needs the private course")
+            return _skipped(check, NEEDS_PRIVATE)
         if entry.why_not:
-            return _skipped(check, entry.why_not)
+            return _skipped(check, student_reason(entry.why_not))
         result = self._judge_recorded(run, check, entry)
         return preview(result) if check.visibility == "hidden" or registry.get(check.kind).preview_only else result
 
@@ -84,8 +111,7 @@ def preview(result: CheckResult) -> CheckResult:
     """A hidden check judged on public stand-in data: shown with what it found, its points pending."""
     if result.status == SKIPPED:
         return result
-    outcome = "would pass" if result.status == PASSED else "would not pass"
-    result.message = (f"preview on public data, not your grade ({outcome} there; the real check uses hidden data "
-                      f"and is {PENDING}): {result.message}")
+    outcome = "it would pass" if result.status == PASSED else "it would not pass"
+    result.message = f"{PREVIEW}: {outcome} here; the graded run judges it on hidden data. {result.message}"
     result.status, result.score, result.visibility = SKIPPED, 0.0, "public"
     return result

@@ -64,13 +64,31 @@ def status_word(status: str) -> str:
 def run_lines(report: Report) -> list[str]:
     """Sentences about the run itself, for every format: warnings first, then pending points and notes."""
     lines = [f"warning: {warning}" for warning in report.warnings]
+    waiting = [check.id for check in report.checks if check.status == SKIPPED]
+    # once, for the student: which checks await the graded run (each check's own message says why)
+    which = (f"{_count(len(waiting), 'check')} ({points(report.pending_score)} of {points(report.max_score)} "
+             f"points) await the graded run: {', '.join(waiting)}" if waiting else "")
     if report.course == "public":
-        lines.append("feedback run with the public checks only: the graded run with the private course may differ")
-    if report.pending_score:
-        lines.append(f"{points(report.pending_score)} point(s) pending: checks that need the private course "
-                     "were not run here")
+        lines.append("feedback run with the public checks only; your grade comes from the graded run, which judges "
+                     "every check again" + (f". {which[0].upper()}{which[1:]}" if which else ""))
+    elif waiting:
+        lines.append(which)
     lines += list(report.notes)
     return lines
+
+
+def notebook_name(path: str) -> str:
+    """An absolute path's file name (the grader machine's folders are no business of the reader's); a relative
+    path, as the user gave it, stays as it is."""
+    if path.startswith("/"):
+        return path.rsplit("/", 1)[-1]
+    if path.startswith("\\\\") or (len(path) > 2 and path[1] == ":" and path[2] in "\\/"):  # Windows
+        return path.replace("\\", "/").rsplit("/", 1)[-1]
+    return path
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def footer(report: Report) -> str:

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import base64
 
-from grader.formats.common import footer, may_plot, points, run_lines, shown_message, status_word
+from grader.formats.common import (
+    footer,
+    may_plot,
+    notebook_name,
+    points,
+    run_lines,
+    shown_message,
+    status_word,
+)
 from grader.formats.inert import html as escape  # escaped, control characters written out
 from grader.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Report
 
@@ -74,7 +82,7 @@ def _badge(status: str) -> str:
 
 
 def _earned(check: CheckResult) -> str:
-    earned = "pending" if check.status == SKIPPED else points(check.score)
+    earned = "–" if check.status == SKIPPED else points(check.score)  # neither earned nor lost yet
     return f"{earned}/{points(check.max_score)}"
 
 
@@ -110,11 +118,6 @@ def _figure(check: CheckResult, index: int) -> str:
             f'<img src="data:image/png;base64,{data}" width="{width}" height="{height}" alt="{escape(caption)}"></a>'
             f'<figcaption>{escape(caption)} · <a class="full" href="#{plot}">full size</a>'
             f'<a class="fit" href="#{_anchor(check, index)}">fit to the page</a></figcaption></figure>')
-
-
-def notebook_name(path: str) -> str:
-    """The notebook's file name: the grader machine's folders are no business of the reader's."""
-    return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
 
 
 def _section(check: CheckResult, index: int) -> str:
