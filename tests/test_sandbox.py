@@ -141,6 +141,24 @@ def test_inputs_are_written_into_a_directory_the_kernel_cannot_write_without_fol
     assert not exchange.inputs.exists() and victim.exists()
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="handing a directory to another user needs root")
+def test_only_the_answer_directory_is_handed_to_the_kernel_and_only_once_the_inputs_are_written(tmp_path):
+    for part in ("in", "out"):
+        (tmp_path / part).mkdir()
+    exchange = probing.Exchange(tmp_path / "in", tmp_path / "out", sandbox.SANDBOX_UIDS.start)
+    try:
+        exchange.write(probing.Exchange.REQUEST, b"{}")
+        assert exchange.answers.stat().st_uid == 0  # not yet
+        exchange.hand_over()
+        for path, owner, mode in ((exchange.inputs, 0, 0o755), (exchange.inputs / probing.Exchange.REQUEST, 0, 0o644),
+                                  (exchange.answers, sandbox.SANDBOX_UIDS.start, 0o755)):
+            info = path.lstat()
+            assert (info.st_uid, info.st_mode & 0o777) == (owner, mode), path
+    finally:
+        exchange.close()
+    assert not exchange.inputs.exists() and not exchange.answers.exists()
+
+
 def test_answers_are_read_through_the_directory_descriptor(tmp_path):
     for part in ("in", "out"):
         (tmp_path / part).mkdir()
