@@ -477,3 +477,36 @@ def test_a_soft_limit_is_set_on_another_process():
     finally:
         process.kill()
         process.wait()
+
+
+def _capable(capability: int) -> bool:
+    with open("/proc/self/status") as handle:
+        effective = next(line for line in handle if line.startswith("CapEff:")).split()[1]
+    return bool(int(effective, 16) >> capability & 1)
+
+
+@LINUX
+@pytest.mark.skipif(os.geteuid() != 0, reason="runs a process as another user")
+def test_a_soft_limit_is_raised_on_a_process_of_another_user_even_without_cap_sys_resource():
+    """As the sandbox's kernel: another uid, a soft limit below its hard one. A grader whose root lacks
+    CAP_SYS_RESOURCE (a container's) does it through a child of the same uid as the process."""
+    uid = 1_999_123
+    process = subprocess.Popen(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                                "prlimit", "--nproc=40:50", "sleep", "60"])
+    try:
+        def nproc() -> list[str]:
+            with open(f"/proc/{process.pid}/limits") as handle:
+                return next(line for line in handle if line.startswith("Max processes")).split()[2:4]
+
+        assert _wait(lambda: nproc() == ["40", "50"])
+        import resource
+
+        assert set_limit(process.pid, resource.RLIMIT_NPROC, (50, 50), uid)
+        assert nproc() == ["50", "50"]
+        if not _capable(24):  # CAP_SYS_RESOURCE: the child of the same uid never goes above the hard limit
+            assert not set_limit(process.pid, resource.RLIMIT_NPROC, (60, 60), uid)
+            assert nproc() == ["50", "50"]
+        assert set_limit(process.pid, resource.RLIMIT_NPROC, (40, 50), uid) and nproc() == ["40", "50"]
+    finally:
+        process.kill()
+        process.wait()
