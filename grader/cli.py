@@ -415,9 +415,13 @@ def starter(lab: str, directory: Path, framework: str | None, grader_version: st
 
 
 @main.command()
-@click.option("--org", required=True, help="The GitHub organisation of the Classroom.")
-@click.option("--prefix", required=True, help="The assignment's repository prefix (repositories are PREFIX-<user>).")
-@click.option("--deadline", required=True, help="ISO 8601 date-time with a zone: the last commit before it is taken.")
+@click.option("--org", help="The GitHub organisation of the Classroom (not with --course).")
+@click.option("--prefix", help="The assignment's repository prefix (repositories are PREFIX-<user>; not with --course).")
+@click.option("--deadline", help="ISO 8601 date-time with a zone: the last commit before it is taken (not with --course).")
+@click.option("--course", "course_path", type=click.Path(path_type=Path),
+              help="A course file: the organisation, prefix and each student's own deadline (extensions, late "
+                   "policy's cut-off) come from it, by GitHub's record of pushes; needs --lab.")
+@click.option("--lab", "lab_id", help="With --course: the lab to collect.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("submissions"), show_default=True,
               help="Folder for OUT/<user>/<notebook>.ipynb and the collect.json manifest.")
 @click.option("--roster", type=click.Path(path_type=Path),
@@ -430,8 +434,8 @@ def starter(lab: str, directory: Path, framework: str | None, grader_version: st
                    "when GitHub recorded the push (the repository activity API).")
 @click.option("--api-url", default=lambda: os.environ.get("GITHUB_API_URL") or "https://api.github.com",
               show_default="GITHUB_API_URL or https://api.github.com", help="GitHub REST API root.")
-def collect(org: str, prefix: str, deadline: str, out_dir: Path, roster: Path | None, pattern: str,
-            branch: str | None, by: str, api_url: str) -> None:
+def collect(org: str | None, prefix: str | None, deadline: str | None, course_path: Path | None, lab_id: str | None,
+            out_dir: Path, roster: Path | None, pattern: str, branch: str | None, by: str, api_url: str) -> None:
     """Fetch every submission of a Classroom assignment, at its deadline, into a folder for `grader batch`.
 
     Uses the TA's token (GITHUB_TOKEN, GH_TOKEN or `gh auth token`). A rerun fetches only repositories whose
@@ -446,12 +450,24 @@ def collect(org: str, prefix: str, deadline: str, out_dir: Path, roster: Path | 
 
     def show(student) -> None:
         commit = f" @ {student.commit[:12]}" if student.commit else ""
-        click.echo(f"  {student.user}: {student.status}{commit}" + (f" — {student.message}" if student.message else ""),
-                   err=True)
+        late = f" — {student.late_reason}" if student.late_reason else ""
+        click.echo(f"  {student.user}: {student.status}{commit}" + (f" — {student.message}" if student.message else "")
+                   + late, err=True)
 
     try:
-        result = collecting.collect(GitHubClient(token, api_url), org, prefix, deadline, out_dir, roster, pattern,
-                                    branch, show, by)
+        if course_path is not None:
+            if org or prefix or deadline or not lab_id:
+                raise InputError("--course takes --lab, and the organisation, prefix and deadline from the course file")
+            course, _ = _course_and_lab(course_path, lab_id)
+            result = collecting.collect_course(GitHubClient(token, api_url), course, lab_id, out_dir,
+                                               _course_roster(course, roster), pattern, branch, show)
+        else:
+            missing = [name for name, value in (("--org", org), ("--prefix", prefix), ("--deadline", deadline))
+                       if not value]
+            if missing:
+                raise InputError(f"give {', '.join(missing)}, or --course and --lab")
+            result = collecting.collect(GitHubClient(token, api_url), org, prefix, deadline, out_dir, roster, pattern,
+                                        branch, show, by)
     except InputError as exc:
         _fail(str(exc), EXIT_INPUT)
     except GitHubError as exc:

@@ -56,6 +56,13 @@ class Student:
     message: str = ""
     roster_identifier: str = ""
     pushed_at: str = ""  # with --by push: when the graded commit was pushed (GitHub's record, not the student's)
+    # with --course: the student's own deadline and cut-off (extension applied) and the late policy's verdict
+    deadline: str = ""
+    cutoff: str = ""
+    extension: str = ""
+    hours_late: float = 0.0
+    penalty_percent: float = 0.0
+    late_reason: str = ""
 
 
 @dataclass
@@ -112,7 +119,9 @@ def read_manifest(out_dir: Path) -> Collection | None:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        students = {user: Student(**entry) for user, entry in data.get("students", {}).items()}
+        known = set(Student.__dataclass_fields__)
+        students = {user: Student(**{k: v for k, v in entry.items() if k in known})
+                    for user, entry in data.get("students", {}).items()}
         return Collection(data["org"], data["prefix"], data["deadline"], data["collected_at"], students)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{path} is not a collect manifest ({exc}); remove it or choose another folder") from None
@@ -148,6 +157,10 @@ class Collector:
         self.deadline = parse_deadline(deadline)
         self.pattern, self.branch, self.progress, self.by = pattern, branch, progress, by
         self.default_branches: dict[str, str] = {}
+        # with a course file: each student's own cut-off (UTC) and the repository owner (a team) of each student
+        self.cutoffs: dict[str, str] = {}
+        self.owners: dict[str, str] = {}
+        self.pushers: dict[str, set[str]] = {}  # a student -> whose pushes to their repository are submissions
 
     def repositories(self) -> dict[str, str]:
         """``{github user (lower case): owner/name}`` of the organisation's ``<prefix>-<user>`` repositories."""
@@ -161,18 +174,23 @@ class Collector:
                 self.default_branches[full_name] = str(repo.get("default_branch") or "main")
         return found
 
-    def _last_commit(self, repository: str) -> tuple[str, str, str] | None:
-        """(sha, commit date, pushed at) of the graded commit, or None when there is none before the deadline."""
+    def _last_commit(self, repository: str, until: str | None = None,
+                     pushers: set[str] | None = None) -> tuple[str, str, str] | None:
+        """(sha, commit date, pushed at) of the graded commit, or None when there is none before ``until``
+        (default: the deadline). ``pushers``: only pushes by these logins count (not the staff's set-up)."""
+        until = until or self.deadline
         if self.by == BY_PUSH:
             ref = f"refs/heads/{self.branch or self.default_branches.get(repository, 'main')}"
             query = urllib.parse.urlencode({"ref": ref, "direction": "desc", "per_page": 100})
             for activity in self.client.paginate(f"/repos/{repository}/activity?{query}", max_pages=20):
                 moved = activity.get("activity_type") in _MOVES and activity.get("ref") == ref
-                if moved and _utc(str(activity.get("timestamp", ""))) <= self.deadline and activity.get("after"):
+                if pushers is not None:
+                    moved = moved and str((activity.get("actor") or {}).get("login", "")).lower() in pushers
+                if moved and _utc(str(activity.get("timestamp", ""))) <= until and activity.get("after"):
                     return str(activity["after"]), "", _utc(str(activity["timestamp"]))
             return None
         try:
-            query = f"until={self.deadline}&per_page=1" + (f"&sha={self.branch}" if self.branch else "")
+            query = f"until={until}&per_page=1" + (f"&sha={self.branch}" if self.branch else "")
             commits = self.client.request("GET", f"/repos/{repository}/commits?{query}").data or []
         except GitHubError as exc:
             if exc.status == 409:  # GitHub's answer for an empty repository
@@ -205,8 +223,11 @@ class Collector:
                 continue
             old = previous.students.get(user) if previous else None
             # a collection made after this very deadline is authoritative: what appears later was pushed late
-            settled = previous is not None and previous.deadline == self.deadline and previous.collected_at > self.deadline
-            student = self._collect_one(user, repos.get(user.lower()), old, identifier, settled)
+            # (GitHub's record of pushes cannot be backdated: by push, nothing needs settling)
+            settled = (self.by != BY_PUSH and previous is not None and previous.deadline == self.deadline
+                       and previous.collected_at > self.deadline)
+            owner = self.owners.get(user.lower(), user.lower())
+            student = self._collect_one(user, repos.get(owner), old, identifier, settled)
             result.students[user] = self._report(student)
         (self.out_dir / MANIFEST).write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
         return result
@@ -221,17 +242,19 @@ class Collector:
         student = Student(user, FAILED, repository or "", roster_identifier=identifier)
         folder = self.out_dir / user
         if repository is None:
-            student.status, student.message = NO_REPOSITORY, f"no repository {self.org}/{self.prefix}-{user}"
+            owner = self.owners.get(user.lower(), user)
+            student.status, student.message = NO_REPOSITORY, f"no repository {self.org}/{self.prefix}-{owner}"
             shutil.rmtree(folder, ignore_errors=True)
             return student
+        until = self.cutoffs.get(user.lower()) or self.deadline
         try:
-            last = self._last_commit(repository)
+            last = self._last_commit(repository, until, self.pushers.get(user.lower()))
         except GitHubError as exc:
             student.message = str(exc)
             return student
         if last is None:
             pushed = "pushed" if self.by == BY_PUSH else "dated"
-            student.status, student.message = NO_COMMIT, f"no commit {pushed} before {self.deadline}"
+            student.status, student.message = NO_COMMIT, f"no commit {pushed} before {until}"
             shutil.rmtree(folder, ignore_errors=True)
             return student
         student.commit, student.commit_date, student.pushed_at = last
@@ -289,3 +312,52 @@ def collect(client: GitHubClient, org: str, prefix: str, deadline: str, out_dir:
     """Fetch every submission into ``out_dir`` (see the module's docstring)."""
     rows = read_roster(roster) if roster is not None else None
     return Collector(client, org, prefix, deadline, out_dir, pattern, branch, progress, by).collect(rows)
+
+
+def collect_course(client: GitHubClient, course: Any, lab_id: str, out_dir: Path, entries: list[Any],
+                   pattern: str = "*.ipynb", branch: str | None = None,
+                   progress: Callable[[Student], None] | None = None) -> Collection:
+    """Collect a lab of a course file (``grader.course_file.Course``) for the roster ``entries``.
+
+    Each student's repository is ``PREFIX-<login>`` or their team's; what counts is the last push by its
+    students (not the staff's set-up) that GitHub recorded before the student's own cut-off (their deadline, extension applied, or the late policy's last
+    accepted time). Each student's deadline, cut-off, extension and the late policy's verdict on the push
+    (hours late, penalty, reason) go into ``collect.json`` for ``grader batch``.
+    """
+    from grader.late_policy import assess, parse_time, utc_stamp
+    from grader.roster import teams
+
+    lab = course.lab(lab_id)
+    if lab.counts != "last":
+        raise InputError(f"{course.path}: counts: {lab.counts} for {lab_id} is not supported by grader collect yet; "
+                         "use counts: last (the last push before the cut-off)")
+    collector = Collector(client, course.organisation, lab.prefix, utc_stamp(lab.deadline), out_dir, pattern, branch,
+                          None, BY_PUSH)
+    windows = {}
+    for owner, members in teams(entries).items():
+        names = [name for member in members for name in member.names]
+        student_window = course.window(lab_id, names)
+        logins = {member.github_username.lower() for member in members}
+        for member in members:
+            collector.owners[member.github_username.lower()] = owner.lower()
+            collector.pushers[member.github_username.lower()] = logins
+            windows[member.github_username.lower()] = student_window
+            collector.cutoffs[member.github_username.lower()] = utc_stamp(
+                student_window.cutoff) if student_window.cutoff else "9999-12-31T23:59:59Z"
+
+    def judged(student: Student) -> Student:
+        student_window = windows.get(student.user.lower())
+        if student_window is not None:
+            student.deadline = utc_stamp(student_window.deadline)
+            student.cutoff = utc_stamp(student_window.cutoff) if student_window.cutoff else ""
+            student.extension = student_window.extension
+            if student.pushed_at:
+                verdict = assess(student_window, parse_time(student.pushed_at), lab.policy)
+                student.hours_late, student.penalty_percent = verdict.hours_late, verdict.penalty_percent
+                student.late_reason = verdict.reason
+        if progress is not None:
+            progress(student)
+        return student
+
+    collector.progress = judged
+    return collector.collect([(entry.identifier, entry.github_username) for entry in entries])

@@ -11,7 +11,9 @@ clock time in the deadline's zone (23:59 stays 23:59 across the change); hours a
 The rules: a push at or before the deadline is on time; one within the grace minutes after it is on time
 too (its lateness is still recorded); after that, each day (or hour) begun since the deadline costs
 ``penalty_percent`` of the raw score, up to ``cap_percent``; a push after the cut-off (the last accepted
-time, moved by the same amount as the student's extension) is not accepted.
+time, moved by the same amount as the student's extension, or ``max_late_hours`` after the student's
+deadline) is not accepted. A policy with no penalty and no cut-off accepts no late work: its cut-off is the
+end of the grace.
 """
 
 from __future__ import annotations
@@ -111,6 +113,8 @@ def window(deadline: datetime, policy: LatePolicy, last_accepted: datetime | Non
         cutoffs.append(last_accepted.astimezone(UTC) + shift)
     if policy.max_late_hours is not None:
         cutoffs.append(own.astimezone(UTC) + timedelta(hours=policy.max_late_hours))
+    if not cutoffs and not policy.penalty_percent:  # no late work was allowed: the cut-off is the grace's end
+        cutoffs.append(own.astimezone(UTC) + timedelta(minutes=policy.grace_minutes))
     cutoff = min(cutoffs) if cutoffs else None
     return Window(own, cutoff.astimezone(own.tzinfo) if cutoff else None, extension)
 

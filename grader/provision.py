@@ -130,6 +130,8 @@ class Provisioner:
         try:
             user = self.client.get("/user")
         except GitHubError as exc:
+            if exc.status in (403, 404) and "rate limited" not in str(exc):  # an app's token has no user
+                return ""
             raise GitHubError(explain(exc, self.org, "reading the token's user"), exc.status) from None
         return str((user or {}).get("login", ""))
 

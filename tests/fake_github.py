@@ -89,6 +89,7 @@ class FakeGitHub:
         # organisation -> the logins that may create repositories in it (another organisation is 404)
         self.orgs: dict[str, set[str]] = {"course": {"ta-login"}}
         self.members: set[str] = set()  # organisation members: added as collaborators at once, no invitation
+        self.now = "2026-11-01T00:00:00Z"  # GitHub's clock for what the API does (a test's pushes give their own)
         self.tokens: dict[str, str | None] = {"ta-token": "ta-login", "actions-token": None, **(tokens or {})}
         self.repos: dict[str, FakeRepo] = {}
         self.fail_next: list[tuple[int, dict[str, str], dict[str, Any]]] = []
@@ -326,7 +327,8 @@ class FakeGitHub:
         archive = subprocess.run(["git", "-C", str(source.path), "archive", "HEAD"], capture_output=True,
                                  check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(repo.path)], input=archive, check=True)
-        commit_files(repo.path, {}, "2026-01-01T00:00:00Z", "Initial commit")
+        sha = commit_files(repo.path, {}, "2026-01-01T00:00:00Z", "Initial commit")
+        self.push(repo.full_name, sha, self.now, kind="branch_creation", actor=login)
         return 201, {}, self._repo_json(repo)
 
     def _git_in(self, repo: FakeRepo, *args: str, data: bytes | None = None) -> str:
@@ -345,8 +347,12 @@ class FakeGitHub:
         except subprocess.CalledProcessError:
             return None
 
-    def _set_ref(self, repo: FakeRepo, ref: str, sha: str) -> None:
+    def _set_ref(self, repo: FakeRepo, ref: str, sha: str, login: str | None = None) -> None:
+        old = self._sha_of(repo, ref)
         self._git_in(repo, "update-ref", ref, sha)
+        # GitHub records a branch moved through the API in the repository's activity too, as the token's user
+        self.push(repo.full_name, sha, self.now, ref, "push" if old else "branch_creation", actor=login)
+        repo.activities[-1]["before"] = old or "0" * 40
         if ref == "refs/heads/main":  # keep the working tree (where a test's student commits) at the branch
             self._git_in(repo, "reset", "-q", "--hard")
 
@@ -365,7 +371,7 @@ class FakeGitHub:
                 return 422, {}, {"message": "Reference already exists"}
             if not self._sha_of(repo, f"{sha}^{{commit}}"):
                 return 422, {}, {"message": "Object does not exist"}
-            self._set_ref(repo, ref, sha)
+            self._set_ref(repo, ref, sha, login)
             return 201, {}, {"ref": ref, "object": {"sha": sha, "type": "commit"}}
         match = re.fullmatch(r"/git/refs/(heads/.+)", rest)
         if match and method == "PATCH":
@@ -377,7 +383,7 @@ class FakeGitHub:
                                       capture_output=True).returncode == 0
             if not ancestor and not body.get("force"):
                 return 422, {}, {"message": "Update is not a fast forward"}
-            self._set_ref(repo, ref, sha)
+            self._set_ref(repo, ref, sha, login)
             return 200, {}, {"ref": ref, "object": {"sha": sha, "type": "commit"}}
         if rest == "/git/blobs" and method == "POST":
             content = base64.b64decode(body.get("content", "")) if body.get("encoding") == "base64" else \

@@ -161,3 +161,13 @@ def test_an_unreadable_course_file(tmp_path):
     (tmp_path / "list.yaml").write_text("- a\n")
     with pytest.raises(CourseFileError, match="must be a mapping"):
         read_course(tmp_path / "list.yaml")
+
+
+def test_without_a_penalty_or_a_cut_off_no_late_work_is_accepted():
+    """A course that says nothing of late work accepts none: the grace's end is the cut-off."""
+    strict = LatePolicy(grace_minutes=5)
+    assert assess(window(DEADLINE, strict), _at("2026-12-01T00:04:00Z"), strict).accepted
+    refused = assess(window(DEADLINE, strict), _at("2026-12-01T00:04:01Z"), strict)
+    assert not refused.accepted and refused.final_score(10) == 0
+    # with a penalty and no cut-off, late work is accepted whenever it comes, at the capped penalty
+    assert assess(window(DEADLINE, POLICY), _at("2027-06-01T00:00:00Z"), POLICY).penalty_percent == 30
