@@ -102,7 +102,7 @@ def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple
                        use_sandbox=False if no_sandbox else None, require_sandbox=require_sandbox,
                        hard_deadline=True)
     except InputError as exc:
-        click.echo(for_log(f"error: {exc}"), err=True, nl=not in_github_actions())
+        click.echo(for_log(visible(f"error: {exc}")), err=True, nl=not in_github_actions())
         if not outputs:
             sys.exit(EXIT_INPUT)
         report, code = unusable_report(notebook, str(exc), lab, framework), EXIT_INPUT
@@ -131,7 +131,7 @@ def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple
                 points_lines.append("\n".join(report_formats.classroom.notices(report)))
     _github_append("GITHUB_STEP_SUMMARY", report_formats.markdown.render(report))
     for error in report.internal_errors:
-        click.echo(for_log(error), err=True, nl=not in_github_actions())
+        click.echo(for_log(visible(error)), err=True, nl=not in_github_actions())
     for line in points_lines:
         click.echo(line)
     if code is not None:

@@ -13,8 +13,6 @@ import os
 import re
 import secrets
 
-from grader.formats.inert import visible
-
 _COMMAND_START = re.compile(r"^(\s*)::", re.M)
 
 
@@ -37,7 +35,6 @@ def fence(text: str, token: str | None = None) -> str:
 
 
 def for_log(text: str, environ: dict[str, str] | None = None) -> str:
-    """What to print of student-controlled ``text``: control and escape sequences written out visibly, and
-    fenced in GitHub Actions."""
-    text = visible(text)
+    """What to print of student-controlled ``text`` already made inert for a terminal (a rendered report, or
+    :func:`grader.formats.inert.visible` of a raw message): fenced in GitHub Actions, unchanged elsewhere."""
     return fence(text) if in_github_actions(environ) else text

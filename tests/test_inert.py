@@ -323,10 +323,18 @@ def test_a_graded_notebook_whose_errors_and_metadata_attack_renders_inert_everyw
     assert "<script>" not in out["html"] and "&lt;script&gt;" in out["html"]
 
 
-def test_what_the_cli_prints_on_standard_error_writes_escape_sequences_out():
-    from grader.workflow_text import for_log
+def test_what_the_cli_prints_on_standard_error_writes_escape_sequences_out(tmp_path, monkeypatch):
+    from click.testing import CliRunner
 
-    text = for_log("boom \x1b]0;owned\x07 \x1b[2J", environ={})
-    assert "\x1b" not in text and "\x07" not in text and "\\x1b]0;owned" in text
-    fenced = for_log("boom \x1b[2J", environ={"GITHUB_ACTIONS": "true"})
-    assert "\x1b" not in fenced and fenced.startswith("::stop-commands::")
+    from grader import cli
+    from grader.errors import InputError
+
+    def refuse(*args, **kwargs):
+        raise InputError("cannot read \x1b]0;owned\x07 \x1b[2J notebook")
+
+    monkeypatch.setattr("grader.grading.grade", refuse)
+    notebook = tmp_path / "lab.ipynb"
+    notebook.write_text("{}")
+    result = CliRunner().invoke(cli.main, ["check", str(notebook), "--no-sandbox"])
+    assert "cannot read" in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output and "\\x1b]0;owned" in result.output
