@@ -721,3 +721,50 @@ def provision_status(course_path: Path, lab_id: str, api_url: str, roster_path: 
         accepted = ", ".join(row.accepted) or ("-" if row.exists else "no repository")
         click.echo(f"{row.repository:40} {', '.join(row.members):24} {invited:10} {accepted:10} {row.pushes:>6}  "
                    f"{row.last_push or '-'}")
+
+
+@main.command()
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("grading"), show_default=True,
+              help="The batch's folder (as given to grader batch).")
+@click.option("--student", "students", multiple=True, help="Regrade this student's submissions; repeat for several.")
+@click.option("--only-lab", "only_labs", multiple=True, help="Regrade this lab's submissions; repeat for several.")
+@click.option("--lab", "labs", multiple=True, help="The batch's lab(s), as given to grader batch.")
+@click.option("--framework", type=click.Choice(["keras", "torch"]), help="Flavour, as given to grader batch.")
+@click.option("--roster", type=click.Path(path_type=Path), help="The roster, as given to grader batch.")
+@click.option("--gradebook", "gradebooks", multiple=True, type=click.Choice(["csv", "canvas"]),
+              help="The gradebook exports to write again, as given to grader batch.")
+@click.option("--assignment", help='Canvas column of a one-lab batch, as given to grader batch.')
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Local Dask workers.")
+@click.option("--sequential", is_flag=True, help="No Dask: grade one submission after the other in this process.")
+@click.option("--timeout", "submission_timeout", type=click.FloatRange(min=1), default=1800.0, show_default=True,
+              help="Seconds one submission's whole grading may take.")
+@click.option("--no-sandbox", is_flag=True, help="Grade even where the kernel sandbox cannot start.")
+def regrade(submissions: tuple[Path, ...], out_dir: Path, students: tuple[str, ...], only_labs: tuple[str, ...],
+            labs: tuple[str, ...], framework: str | None, roster: Path | None, gradebooks: tuple[str, ...],
+            assignment: str | None, jobs: int, sequential: bool, submission_timeout: float, no_sandbox: bool) -> None:
+    """Grade again the submissions of the batch in OUT of --student and/or --only-lab (after a check was fixed or a
+    request upheld); every other one is kept. Writes grades.csv and the exports anew and OUT/regrade-TIME.csv: every
+    changed score, before and after. Exit status as grader batch's.
+    """
+    from grader.batch import BatchOptions, ClassOptions
+    from grader.progress import BatchProgress
+    from grader.regrade import regrade as regrade_batch
+
+    if not students and not only_labs:
+        _fail("say what to regrade: --student LOGIN and/or --only-lab LAB (everything: grader batch --force)", EXIT_INPUT)
+    options = BatchOptions(out_dir, labs, framework, 0, submission_timeout, False, no_sandbox)
+    how = ClassOptions(jobs, None, sequential, roster, gradebooks, assignment)
+    try:
+        result = regrade_batch(submissions, options, how, students, only_labs, BatchProgress())
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except GraderError as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    click.echo(result.batch.summary_text, nl=False, err=True)
+    click.echo(f"regraded {len(result.regraded)} submissions: {len(result.changes)} scores changed")
+    for change in result.changes:
+        click.echo(f"  {change.submission} ({change.student}, {change.lab}): {change.before or change.status_before} "
+                   f"-> {change.after or change.status_after}")
+    click.echo("wrote " + ", ".join(str(path) for path in [*result.batch.written, result.table]))
+    sys.exit(result.batch.exit_code)
