@@ -283,7 +283,7 @@ dl.stats dt{font-size:.8rem;color:#555}dl.stats dd{margin:0;font-weight:600;font
 .bad{color:#b00020}.ok{color:#1b7a36}
 @media (max-width:40rem){body{padding:0 .6rem;margin-top:1rem}th,td{padding:.25rem .35rem}
 table.checks,table.checks tbody{display:block}table.checks th:last-child{display:none}
-table.checks tr{display:grid;grid-template-columns:minmax(0,1fr) 3.4rem 6.6rem}
+table.checks tr{display:grid;grid-template-columns:minmax(0,1fr) 4rem 6.6rem}
 table.checks td.f{grid-column:1/-1}table.checks td.f:empty{display:none}.lbl{display:inline;color:#555}}
 @media print{.charts{grid-template-columns:1fr 1fr}}
 """
