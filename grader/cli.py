@@ -570,7 +570,7 @@ def roster_check(path: Path) -> None:
 def _roster_counts(entries: list) -> str:
     unlinked = [entry.identifier for entry in entries if not entry.github_username]
     team_count = len({entry.team for entry in entries if entry.team})
-    text = f"{len(entries)} students" + (f", {team_count} teams" if team_count else "")
+    text = f"{len(entries)} students" + (f", {team_count} team{'s' * (team_count != 1)}" if team_count else "")
     if unlinked:
         text += f"; {len(unlinked)} without a GitHub username: {', '.join(unlinked[:10])}"
     return text

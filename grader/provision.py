@@ -122,7 +122,12 @@ class Provisioner:
         return self.client.request(method, path, body).data
 
     def _head(self, repository: str, branch: str) -> str | None:
-        ref = self._get_or_none(f"/repos/{repository}/git/ref/heads/{branch}")
+        try:
+            ref = self._get_or_none(f"/repos/{repository}/git/ref/heads/{branch}")
+        except GitHubError as exc:
+            if exc.status != 409:  # GitHub's answer while a repository is still empty
+                raise
+            return None
         return str(ref["object"]["sha"]) if ref else None
 
     def check_token(self) -> str:

@@ -237,3 +237,24 @@ def test_the_openapi_check_sees_what_github_does_not_document():
     assert any("'privat' is not a field" in p for p in found)
     assert any("'head_ref' is not one of" in p for p in found) and any("state='any'" in p for p in found)
     assert not any("git/ref/heads/feedback" in p for p in found)
+
+
+def test_a_repository_still_empty_after_its_generation_is_waited_for(github, starter):
+    """GitHub fills a repository made from a template shortly after answering: its ref is a 409 meanwhile."""
+    Provisioner(_client(github), "course").publish_template(starter, "template-lab1")
+    original = github.answer
+    empty = {"count": 2}
+
+    def answer(method, path, headers, body):
+        if "/lab1-ana/git/ref/heads/main" in path and empty["count"]:
+            empty["count"] -= 1
+            return 409, {}, {"message": "Git Repository is empty."}
+        return original(method, path, headers, body)
+
+    github.answer = answer
+    client = _client(github)
+    waits = []
+    client.sleep = waits.append
+    outcomes = Provisioner(client, "course").provision("course/template-lab1", "lab1", ROSTER[:1])
+    assert outcomes[0].problems == [] and "open the Feedback pull request" in outcomes[0].done
+    assert waits == [1.0, 1.0]
