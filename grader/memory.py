@@ -268,50 +268,16 @@ def _scratch_device(scratch: Path | None) -> int | None:
         return None
 
 
-def upper_bound(root: int, scratch: Path | None = None, proc: Path = PROC) -> Usage:
-    """At least what :func:`measure` would say, read cheaply (no page walk): every process's resident size (a
-    page it shares counts in each), each shared-memory object it holds open, the scratch. A tree under its limit
-    by this bound is under it by the measure too."""
-    pids = tree_pids(root, proc)
-    scratch_dev = _scratch_device(scratch)
-    tmpfs = tmpfs_devices(pids[-1] if pids else root, proc) | tmpfs_devices(root, proc)
-    usage = Usage(processes=len(pids), scratch=scratch_bytes(scratch))
-    objects: dict[tuple[int, int], int] = {}
-    for pid in pids:
-        usage.private += resident(pid, proc)  # mapped shared memory included
-        objects.update(_open_objects(pid, proc, tmpfs))
-    for (device, _), size in objects.items():
-        if device != scratch_dev:
-            usage.shared += size
-            usage.objects += 1
-    return usage
-
-
-def measure(root: int, scratch: Path | None = None, proc: Path = PROC) -> Usage:
-    """What the process tree of ``root`` holds; ``scratch``: the size-limited tmpfs it writes to, if any.
-
-    Shared-memory pages are taken out of each process's PSS and counted once per object instead, at the
-    size the object holds (``st_blocks``), whether mapped or only open: a ``memfd`` nobody maps still counts.
-    Objects on the scratch are counted by the scratch's own usage. A mapped object that cannot be sized
-    (``/proc/<pid>/map_files`` needs root) leaves its process's shared PSS in place instead.
-    """
-    pids = tree_pids(root, proc)
-    scratch_dev = _scratch_device(scratch)
-    tmpfs = tmpfs_devices(pids[-1] if pids else root, proc) | tmpfs_devices(root, proc)
-    usage = Usage(processes=len(pids), scratch=scratch_bytes(scratch))
+def _objects(pids: list[int], proc: Path, tmpfs: set[int]) -> tuple[dict[tuple[int, int], int], set[int]]:
+    """The shared-memory objects the processes hold open or map, (device, inode) -> bytes, each once; and the
+    processes that map an object that cannot be sized (``/proc/<pid>/map_files`` may need root)."""
     objects: dict[tuple[int, int], int] = {}
     mapped: dict[int, dict[tuple[int, int], str]] = {}
-    shared_pss: dict[int, int] = {}
     for pid in pids:
-        values = rollup(pid, proc)
-        if not values:
-            continue
-        shared_pss[pid] = values.get("Pss_Shmem", 0)
-        usage.private += values.get("Pss", 0) - shared_pss[pid]
         objects.update(_open_objects(pid, proc, tmpfs))
         mapped[pid] = _mapped_objects(pid, proc, tmpfs)
+    unsized: set[int] = set()
     for pid, ranges in mapped.items():
-        unsized = False
         for key, span in ranges.items():
             if key in objects:
                 continue
@@ -319,14 +285,44 @@ def measure(root: int, scratch: Path | None = None, proc: Path = PROC) -> Usage:
                 start, end = (int(part, 16) for part in span.split("-"))
                 objects[key] = os.stat(proc / str(pid) / "map_files" / f"{start:x}-{end:x}").st_blocks * 512
             except (OSError, ValueError):
-                unsized = True
-        if unsized:
-            usage.private += shared_pss.get(pid, 0)
+                unsized.add(pid)
+    return objects, unsized
+
+
+def _usage(root: int, scratch: Path | None, proc: Path, memory_of) -> Usage:
+    pids = tree_pids(root, proc)
+    scratch_dev = _scratch_device(scratch)
+    tmpfs = tmpfs_devices(pids[-1] if pids else root, proc) | tmpfs_devices(root, proc)
+    objects, unsized = _objects(pids, proc, tmpfs)
+    usage = Usage(processes=len(pids), scratch=scratch_bytes(scratch))
+    usage.private = sum(memory_of(pid, pid in unsized) for pid in pids)
     for (device, _), size in objects.items():
         if device != scratch_dev:
             usage.shared += size
             usage.objects += 1
     return usage
+
+
+def upper_bound(root: int, scratch: Path | None = None, proc: Path = PROC) -> Usage:
+    """At least what :func:`measure` says, read cheaply (no page-table walk): every process's resident size (a
+    page it shares counts in each) in place of its unique memory. A tree under its limit by this bound is under
+    it by the measure too."""
+    return _usage(root, scratch, proc, lambda pid, unsized: resident(pid, proc))
+
+
+def measure(root: int, scratch: Path | None = None, proc: Path = PROC) -> Usage:
+    """What the process tree of ``root`` holds; ``scratch``: the size-limited tmpfs it writes to, if any.
+
+    Shared-memory pages are taken out of each process's PSS and counted once per object instead, at the
+    size the object holds (``st_blocks``), whether mapped, partly mapped or only open: a ``memfd`` nobody maps
+    still counts. Objects on the scratch are counted by the scratch's own usage. A process that maps an object
+    that cannot be sized keeps its shared PSS instead.
+    """
+    def unique(pid: int, unsized: bool) -> int:
+        values = rollup(pid, proc)
+        return values.get("Pss", 0) - (0 if unsized else values.get("Pss_Shmem", 0))
+
+    return _usage(root, scratch, proc, unique)
 
 
 # -- the cgroup ------------------------------------------------------------------------------------------

@@ -129,6 +129,7 @@ def test_a_mapped_object_counts_once_not_in_pss_and_in_the_object(fake):
     size = os.stat(mapped).st_blocks * 512 + os.stat(only_mapped).st_blocks * 512
     assert usage.objects == 2 and usage.shared == size
     assert usage.private == (5000 - 2048 + 3000 - 1024) * 1024
+    assert upper_bound(10, proc=proc).shared == size  # the cheap bound sizes mapped objects too
 
 
 def test_a_mapped_object_that_cannot_be_sized_keeps_its_pss(fake):
@@ -224,6 +225,19 @@ MEMFD = """
 """
 
 
+WINDOW = """
+    import mmap, os, time
+    os.setpgid(0, 0)
+    fd = os.memfd_create("hoard")
+    chunk = b"m" * (1024 * 1024)
+    for _ in range(128):
+        os.write(fd, chunk)
+    window = mmap.mmap(fd, 4096)  # a page of it mapped, the descriptor closed: only the mapping keeps it
+    os.close(fd)
+    print("READY", flush=True)
+    time.sleep(60)
+"""
+
 def _rss_sum(pid: int) -> int:
     import psutil
 
@@ -313,6 +327,21 @@ def test_the_watch_stops_system_v_segments_nobody_attached_in_the_kernels_ipc_na
     try:
         assert _wait(lambda: watch.tripped and not _alive(process.pid))
         assert "128 MiB in 2 shared-memory object(s)" in watch.describe()
+    finally:
+        watch.stop()
+        _stop(process)
+
+
+@LINUX
+def test_the_watch_stops_a_memfd_kept_alive_by_a_one_page_mapping():
+    process = _child(WINDOW)
+    rss = _rss_sum(process.pid)
+    watch = _MemoryWatch(process.pid, 100)
+    watch.start()
+    try:
+        assert rss < 64 * MiB  # what the old watch counted
+        assert _wait(lambda: watch.tripped and not _alive(process.pid))
+        assert "128 MiB in 1 shared-memory object(s)" in watch.describe()
     finally:
         watch.stop()
         _stop(process)
