@@ -173,7 +173,7 @@ def data_top(ax: Any, renderer: Any) -> float:
         for segment in getattr(collection, "get_segments", lambda: [])():
             tops += [y for _, y in collection.get_transform().transform(segment) if math.isfinite(y)]
     tops += [artist.get_window_extent(renderer).y1 for artist in [*ax.patches, *ax.texts] if artist.get_visible()]
-    return min(max(tops), box.y1)
+    return min(max(top for top in tops if not math.isnan(top)), box.y1)
 
 
 def _legend_above_data(fig: Any, ax: Any, columns: int) -> None:
