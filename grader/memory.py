@@ -5,8 +5,8 @@ Two ways, the better one where it is possible:
 * **A cgroup v2 memory limit** (:class:`MemoryCgroup`): the kernel's processes are moved into a fresh child
   cgroup whose ``memory.max`` is the lab's limit. The kernel itself then counts every page charged to them:
   anonymous memory, shared memory, ``memfd`` files (mapped or not) and the tmpfs pages they write. Possible
-  when cgroup2 is mounted, its memory controller reaches the grader's cgroup (or ``GRADER_CGROUP_PARENT``)
-  and the grader may create a child there.
+  when cgroup2 is mounted, the grader's cgroup or one of their ancestors hands the memory controller to its
+  children (or ``GRADER_CGROUP_PARENT`` names such a cgroup) and the grader may create a child there.
 * **Otherwise a measurement** (:func:`measure`), sampled by the memory watch: the unique memory of every
   process (PSS without its shared-memory part, so pages a forked pool shares with its parent count once),
   plus each shared-memory object the processes hold open or mapped, counted once whatever the number of
@@ -376,7 +376,16 @@ def cgroup_parent(proc: Path = PROC) -> tuple[Path | None, str]:
     path = own_cgroup(proc)
     if path is None:
         return None, "the grader is in no cgroup2 group"
-    return mount / path.lstrip("/"), ""
+    own = mount / path.lstrip("/")
+    # the nearest of its own cgroup and their ancestors that already hands the memory controller to its children
+    # (a delegated cgroup; on a systemd machine run as root, the slice above the grader's unit): nothing is
+    # enabled anywhere, a child is only created
+    for candidate in [own, *own.parents]:
+        if "memory" in _words(candidate / "cgroup.subtree_control"):
+            return candidate, ""
+        if candidate == mount:
+            break
+    return own, ""
 
 
 @dataclass

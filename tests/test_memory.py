@@ -433,6 +433,27 @@ def test_the_parent_is_the_graders_own_cgroup_or_the_configured_one(tmp_path, mo
     assert memory.cgroup_parent(proc)[0] is None
 
 
+def test_the_parent_is_the_nearest_cgroup_that_hands_out_the_memory_controller(tmp_path, monkeypatch):
+    mount = tmp_path / "cgroup2"
+    own = mount / "system.slice" / "grader.service"
+    own.mkdir(parents=True)
+    (mount / "cgroup.subtree_control").write_text("cpu memory pids\n")
+    (mount / "system.slice" / "cgroup.subtree_control").write_text("memory pids\n")
+    (own / "cgroup.subtree_control").write_text("")
+    proc = tmp_path / "proc"
+    (proc / "self").mkdir(parents=True)
+    (proc / "self" / "mountinfo").write_text(f"26 30 0:23 / {mount} rw - cgroup2 cgroup2 rw\n")
+    (proc / "self" / "cgroup").write_text("0::/system.slice/grader.service\n")
+    monkeypatch.delenv(memory.PARENT_VARIABLE, raising=False)
+    assert memory.cgroup_parent(proc) == (mount / "system.slice", "")
+    (mount / "system.slice" / "cgroup.subtree_control").write_text("pids\n")
+    assert memory.cgroup_parent(proc) == (mount, "")
+    (mount / "cgroup.subtree_control").write_text("cpu\n")
+    assert memory.cgroup_parent(proc) == (own, "")  # none: create() then says why not
+    (tmp_path / "cgroup.subtree_control").write_text("memory\n")  # above the mount: never looked at
+    assert memory.cgroup_parent(proc) == (own, "")
+
+
 def test_here_a_cgroup_is_made_or_the_reason_is_given():
     """Whatever this machine allows, creating the cgroup never raises and says why it could not."""
     group, why = MemoryCgroup.create(64 * MiB)
