@@ -16,10 +16,13 @@ A check's calls are answered the way the kernel answers them, in this process:
   contract says (batch-first, masking, dropout in training mode only, state carried and reset, a backward
   direction).
 * The "trained" predictors are stand-ins too: lab 03/05 ``predict`` is a linear autoregression fitted on
-  the public weather (a real model, no hidden labels); lab 02 ``predict_tracing``/``predict_passfail`` look
-  the hidden students up by their observed weeks and answer from the hidden labels blended with noise. The
-  latter only shows that plan/judge never error and that a good predictor passes (and a naive one fails) on
-  every seed; it says nothing about how good a trained LSTM is (``benchmarks/calibrate_02.py`` does).
+  the public weather (a real model, no hidden labels); lab 02 ``predict_tracing``/``predict_passfail`` are
+  the two LSTMs of the PyTorch reference trained on the public data (their weights in
+  ``tests/data/lab02_trained_lstms.npz``) run as stand-in models, which the notebook's namespace holds as
+  ``tracing_model`` and ``passfail_model`` (the metric checks require the predictions to be a trained LSTM's
+  of the notebook). They show that plan/judge never error and that the trained model passes (and a naive
+  predictor fails) on every seed; how good a trained LSTM is, over training seeds, is
+  ``benchmarks/calibrate_02.py``'s.
 * :func:`variants` are other correct solutions where the contract leaves a choice (Adam instead of SGD, the
   unbiased std, sizes rounded up, a NumPy integer or a Python float returned); they must pass too.
 * :func:`wrong_student` replaces one function with a typical bug for one check (:func:`wrong_students` adds
@@ -39,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.tracing import MASK_VALUE, hidden_inputs, hidden_labels
+from grader.checks.tracing import MASK_VALUE
 from grader.kernel_side import source
 from grader.numerics import rnn as num_rnn
 from grader.numerics import windowing as num_win
@@ -719,42 +722,49 @@ class BuiltinLayerStandIn:
 
 # == lab 02 ==================================================================================================
 
-_FEATURE_HASH = np.random.default_rng(11).integers(1, 2**62, size=64, dtype=np.uint64)
-_ORDER_HASH = np.random.default_rng(12).integers(1, 2**62, size=16, dtype=np.uint64)
+TRAINED_LSTMS = ROOT / "tests" / "data" / "lab02_trained_lstms.npz"
 
 
-def _sequence_keys(x: np.ndarray, weeks: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A key per student for the sequence of its observed weeks among the first ``weeks`` (in order, wherever
-    the masked weeks fall), 0 when none is observed; with the observed mask and each week's rank among them."""
-    head = np.ascontiguousarray(np.asarray(x, F32)[:, :weeks])
-    seen = np.any(head != MASK_VALUE, axis=-1)
-    rank = np.clip(np.cumsum(seen, axis=1) - 1, 0, None)
-    with np.errstate(over="ignore"):  # integer hashing wraps around on purpose
-        week_hash = (head.view(np.uint32).astype(np.uint64) * _FEATURE_HASH[:head.shape[-1]]).sum(axis=-1)
-        keys = np.where(seen, week_hash * _ORDER_HASH[rank], np.uint64(0)).sum(axis=1)
-    return keys, seen, rank
+@lru_cache(maxsize=2)
+def trained_lstms(framework: str) -> dict[str, StandInModel]:
+    """The two LSTMs of the PyTorch reference trained with SEED 0 on the public data (weights in
+    ``tests/data/lab02_trained_lstms.npz``), as stand-in models of ``framework``: masked weeks skipped, a
+    sigmoid head; the tracing model one output per week, the pass/fail model one from weeks 1-5."""
+    stored = np.load(TRAINED_LSTMS)
+    models = {}
+    for name, per_step in (("tracing_model", True), ("passfail_model", False)):
+        model = build(framework, np.random.default_rng(0), 15, [("lstm", 32)], per_step=per_step, sigmoid=True,
+                      masking=True)
+        layer = model.layers[0]
+        layer.w_ih, layer.w_hh, layer.b_ih, layer.b_hh = (np.array(stored[f"{name}.{key}"], F32)
+                                                          for key in ("w_ih", "w_hh", "b_ih", "b_hh"))
+        model.head_w = np.array(stored[f"{name}.head_w"], F32).reshape(1, -1)
+        model.head_b = np.array(stored[f"{name}.head_b"], F32).reshape(1)
+        models[name] = model
+    return models
 
 
-@lru_cache(maxsize=1)
-def _mooc_tables() -> tuple[dict[int, float], dict[int, int], np.ndarray]:
-    """Hidden students looked up by their observed weeks: a pass probability (from weeks 1-5) and the score
-    predictions of their observed weeks (weeks 1-10, k-th observed week in column k); the hidden labels
-    blended with noise."""
-    hidden_dir = ASSIGNMENTS / "02-tracing-vs-passfail" / "hidden"
-    x = hidden_inputs(hidden_dir).X
-    scores, passed = hidden_labels(hidden_dir)
-    rng = np.random.default_rng(2)
-    probability = 1 / (1 + np.exp(-(2.5 * (2 * passed - 1) + rng.normal(0.0, 1.2, size=len(passed)))))
-    by_key: dict[int, list[float]] = {}
-    for key, value in zip(_sequence_keys(x, 5)[0].tolist(), probability.tolist(), strict=True):
-        if key:
-            by_key.setdefault(key, []).append(value)
-    per_week = np.full((len(x), 10), 0.67, F32)
-    for i in range(len(x)):
-        seen = scores[i][~np.isnan(scores[i])]
-        per_week[i, :len(seen)] = np.clip(seen + rng.normal(0.0, 0.08, size=len(seen)), 0, 1)
-    students = {key: i for i, key in enumerate(_sequence_keys(x, 10)[0].tolist()) if key}
-    return {key: float(np.mean(values)) for key, values in by_key.items()}, students, per_week
+class _Predictions:
+    """The trained model's predictions on an input, computed once per distinct input (the sweep sends the same
+    hidden students for every seed)."""
+
+    def __init__(self, name: str, weeks: int) -> None:
+        self.name, self.weeks, self.seen = name, weeks, {}
+
+    def __call__(self, x: Any) -> np.ndarray:
+        x = np.ascontiguousarray(np.asarray(x, F32)[:, :self.weeks])
+        key = zlib.crc32(x.tobytes()), x.shape
+        if key not in self.seen:
+            if len(self.seen) > 64:
+                self.seen.clear()
+            out = trained_lstms("torch")[self.name]._forward(x)
+            self.seen[key] = out.reshape(len(x), -1) if self.name == "tracing_model" else out.reshape(-1)
+        return self.seen[key].copy()
+
+
+_PASSFAIL = _Predictions("passfail_model", 5)
+_PASSFAIL_TEN_WEEKS = _Predictions("passfail_model", 10)
+_TRACING = _Predictions("tracing_model", 10)
 
 
 def _unmasked_term(x: np.ndarray, weeks: int) -> np.ndarray:
@@ -768,16 +778,30 @@ def _unmasked_term(x: np.ndarray, weeks: int) -> np.ndarray:
 
 
 def predict_passfail_good(x: np.ndarray) -> np.ndarray:
-    table = _mooc_tables()[0]
-    return np.array([table.get(key, 0.3) for key in _sequence_keys(x, 5)[0].tolist()], dtype=F32)
+    """The trained pass/fail LSTM on weeks 1-5 of ``x``, (N,)."""
+    return _PASSFAIL(x)
 
 
 def predict_tracing_good(x: np.ndarray) -> np.ndarray:
-    _, students, per_week = _mooc_tables()
-    keys, seen, rank = _sequence_keys(x, 10)
-    index = np.array([students.get(key, -1) for key in keys.tolist()], dtype=np.int64)
-    out = per_week[np.clip(index, 0, None)[:, None], rank]
-    return np.where(seen & (index >= 0)[:, None], out, F32(0.67)).astype(F32)
+    """The trained tracing LSTM on ``x``, (N, 10)."""
+    return _TRACING(x)
+
+
+def _probe_trained_lstms(request: dict, ns: Namespace, arrays: dict) -> Any:
+    """``trained_lstms`` (tracing_probes.py) on stand-in models: the notebook's models with one LSTM layer, their
+    weights in PyTorch's layout with one summed bias."""
+    models = []
+    for where, value in list(ns.items()):
+        if isinstance(value, StandInModel) and [layer.cell for layer in value.layers] == ["lstm"]:
+            layer = value.layers[0]
+            models.append({"where": where, "class": type(value).__name__, "w_ih": layer.w_ih, "w_hh": layer.w_hh,
+                           "bias": layer.b_ih + layer.b_hh, "head_w": value.head_w.reshape(-1),
+                           "head_b": value.head_b.reshape(-1), "activation": "", "cell_activation": "tanh",
+                           "recurrent_activation": "sigmoid"})
+    return {"models": models, "others": []}
+
+
+_STAND_IN_PROBES["trained_lstms"] = _probe_trained_lstms
 
 
 @lru_cache(maxsize=1)
@@ -822,6 +846,7 @@ def _lab02(framework: str, rng: np.random.Generator) -> Namespace:
 
     return {"prepare_sequences": prepare_sequences_numpy, "masked_loss": masked_loss,
             "create_tracing_model": create_tracing_model, "create_passfail_model": create_passfail_model,
+            **trained_lstms(framework),
             "predict_tracing": predict_tracing_good, "predict_passfail": predict_passfail_good}
 
 
@@ -1280,6 +1305,17 @@ def _more_wrongs(lab_id: str, framework: str, check_id: str) -> list[tuple[str, 
                 return model
             return factory
         found.append(("no sigmoid on the output", _replace("create_passfail_model", logits)))
+    if lab_id == "02-tracing-vs-passfail" and check_id == "tracing-rmse":
+        def both_ways(ns: Namespace) -> Callable:
+            def predict(x):
+                x = np.asarray(x, F32)
+                return F32(0.7) * predict_tracing_good(x) + F32(0.3) * predict_tracing_good(x[:, ::-1])[:, ::-1]
+            return predict
+        found.append(("the trained model also run backwards over the weeks (reads the future)",
+                      _replace("predict_tracing", both_ways)))
+    if lab_id == "02-tracing-vs-passfail" and check_id in ("passfail-auc", "passfail-balanced-accuracy"):
+        found.append(("the trained pass/fail model run on all 10 weeks (reads the future)",
+                      _replace("predict_passfail", lambda ns: _PASSFAIL_TEN_WEEKS)))
     if lab_id == "04-gradient-clipping" and check_id == "make-optimizer-clips":
         found.append(("Adam with clipnorm (per variable)", _replace(
             "make_optimizer", lambda ns: lambda lr, u: KerasAdamStandIn(lr, clipnorm=u))))

@@ -29,6 +29,8 @@ from grader.checks.base import (
 )
 from grader.numerics import mooc
 from grader.probing import CallResult, Frame
+from grader.recorded import NotRecorded
+from grader.report import cut
 
 MASK_VALUE = -1.0
 N_WEEKS = 10
@@ -524,38 +526,158 @@ class PredictionRange(CheckKind):
         return run_judge(body)
 
 
+def _another_student(rng: np.random.Generator, n: int) -> np.ndarray:
+    """For each of ``n`` rows the index of another row (a random cycle through all of them: nobody keeps their own)."""
+    order = rng.permutation(n)
+    other = np.empty(n, dtype=np.int64)
+    other[order] = np.roll(order, -1)
+    return other
+
+
+_FIRST_ROWS = 64  # students a candidate model is tried on before all of them
+_CELL_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")  # what mooc.lstm_head computes with
+_OUTPUT_ACTIVATIONS = {
+    "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
+    "no activation": lambda z: z,
+    "clipped to [0, 1]": lambda z: np.clip(z, 0.0, 1.0),
+    "relu": lambda z: np.maximum(z, 0.0),
+}
+
+
 class HiddenMetric(CheckKind):
     """``function(X)`` on all hidden students (inputs prepared by the grader); the grader computes the
-    metric against the hidden labels and compares it with a calibrated threshold."""
+    metric against the hidden labels and compares it with a calibrated threshold.
+
+    What the task allows is judged first: with ``weeks`` (pass/fail after 5 weeks) the later weeks of every
+    student are another hidden student's, so they tell nothing about the student's own future; with
+    ``causal`` (tracing) the prediction for week t must not change when weeks after t change (random features
+    and masks from week t+1 on, for each t listed, on a subset of students); with ``trained_model`` the
+    predictions must be those of a trained model the notebook holds, one LSTM layer and a head of one output,
+    whose outputs the grader computes itself from its weights (on weeks 1-``weeks`` only), masked weeks
+    skipped or read as they are. A predictor that is not the trained recurrent model (a regression on weekly
+    features, a lookup of students seen in earlier calls) then scores nothing here, whatever its metric:
+    on this data such predictors reach the metrics of the references (benchmarks/results/
+    calibration_02-tracing-vs-passfail.md)."""
 
     name = "hidden_metric"
     preview_only = True
+    kernel_modules = ("tracing_probes",)
 
     def plan(self, params: dict[str, Any], ctx: CheckContext) -> Plan:
-        x = np.array(hidden_inputs(ctx.hidden_dir).X)
-        return Plan([{"id": "hidden", "probe": "call", "function": params["function"], "args": [x]}], {"n": len(x)})
+        hidden = hidden_inputs(ctx.hidden_dir).X
+        x = np.array(hidden)
+        weeks = params.get("weeks")
+        if weeks is not None:
+            x[:, int(weeks):] = hidden[_another_student(ctx.rng, len(x)), int(weeks):]
+        function = params["function"]
+        calls = [{"id": "hidden", "probe": "call", "function": function, "args": [x]}]
+        state: dict[str, Any] = {"n": len(x)}
+        causal = params.get("causal")
+        if causal:
+            rows = _subset(ctx, int(causal.get("students", 200)))
+            original = np.array(hidden[rows])
+            calls.append({"id": "causal-original", "probe": "call", "function": function, "args": [original]})
+            cuts = [int(t) for t in causal.get("weeks", [1, 3, 5, 7, 9])]
+            for t in cuts:
+                changed = original.copy()
+                later = changed[:, t:]
+                later[:] = ctx.rng.uniform(0.0, 1.0, size=later.shape)
+                later[ctx.rng.random(later.shape[:2]) < 0.5] = MASK_VALUE
+                calls.append({"id": f"causal-{t}", "probe": "call", "function": function, "args": [changed]})
+            state["causal"] = {"cuts": cuts, "n": len(rows)}
+        if params.get("trained_model"):
+            calls.append({"id": "models", "probe": "trained_lstms", "function": function})
+            state["inputs"] = x if weeks is None else x[:, :int(weeks)]
+        return Plan(calls, state)
 
     def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
         metric, function, n = params["metric"], params["function"], plan.state["n"]
         words, direction = METRICS[metric]
         threshold = float(params["threshold"])
+        per_week = metric == "rmse_observed"
 
         def body() -> str:
             text = f"{function}(X) on the {n:,} hidden students"
-            pred = _predictions(results["hidden"], text, (n, N_WEEKS) if metric == "rmse_observed" else (n,))
+            if params.get("weeks") is not None:
+                text += f" (weeks {int(params['weeks']) + 1}-{N_WEEKS} another student's)"
+            pred = _predictions(results["hidden"], text, (n, N_WEEKS) if per_week else (n,))
             bounds = params.get("output_range")
             if bounds is not None and (pred.min() < float(bounds[0]) or pred.max() > float(bounds[1])):
                 raise Failed(f"{text}: values range over [{pred.min():.4g}, {pred.max():.4g}], expected within "
                              f"[{float(bounds[0]):g}, {float(bounds[1]):g}] (probabilities of passing)")
+            if "causal" in plan.state:
+                self._judge_causal(params, function, plan.state["causal"], results)
+            note = ""
+            if params.get("trained_model"):
+                note = self._judge_trained_model(params, function, text, plan.state["inputs"], pred, per_week,
+                                                 results["models"])
             value = metric_value(metric, ctx.hidden_dir, pred)
             good = value <= threshold if direction == "max" else value >= threshold
             reference = f" (reference solutions: {params['reference']})" if params.get("reference") else ""
             if not good:
                 raise Failed(f"{text}: {words} {value:.4f}, needs {'≤' if direction == 'max' else '≥'} {threshold:g}"
                              f"{reference}{self._hint(metric, pred)}")
-            return f"{text}: {words} {value:.4f} ({'≤' if direction == 'max' else '≥'} {threshold:g})"
+            return f"{text}: {words} {value:.4f} ({'≤' if direction == 'max' else '≥'} {threshold:g}){note}"
 
         return run_judge(body)
+
+    @staticmethod
+    def _judge_causal(params: dict[str, Any], function: str, state: dict[str, Any],
+                      results: dict[str, CallResult]) -> None:
+        m = state["n"]
+        text = f"{function}(X) with X of shape ({m}, {N_WEEKS}, F) (hidden students)"
+        first = _predictions(results["causal-original"], text, (m, N_WEEKS))
+        atol = float(params.get("causal", {}).get("tolerance", 1e-4))
+        for t in state["cuts"]:
+            changed = _predictions(results[f"causal-{t}"], f"{text} with weeks {t + 1}-{N_WEEKS} changed", (m, N_WEEKS))
+            diff = np.abs(changed[:, :t] - first[:, :t])
+            if diff.max() > atol:
+                i, week = (int(v) for v in np.unravel_index(int(np.argmax(diff)), diff.shape))
+                raise Failed(
+                    f"{function}(X): changing only weeks {t + 1}-{N_WEEKS} of X (features and which weeks are masked) "
+                    f"changed the predictions for weeks 1-{t} of {int((diff > atol).any(axis=1).sum())} of {m} "
+                    f"students (up to {diff.max():.3g}; student {i}, week {week + 1}: {first[i, week]:.4g} before, "
+                    f"{changed[i, week]:.4g} after); the prediction for week t may use weeks 1 to t only — what the "
+                    "student did later has not happened yet (a forward LSTM, no bidirectional layer, no features "
+                    "of later weeks)")
+
+    @staticmethod
+    def _judge_trained_model(params: dict[str, Any], function: str, text: str, x: np.ndarray, pred: np.ndarray,
+                             per_week: bool, result: CallResult) -> str:
+        """The predictions are the outputs of a trained LSTM + one-output head that the notebook holds, computed
+        by the grader from its weights on ``x``. Returns a note for the message ("" when checked)."""
+        found = require_ok(result, "finding the notebook's trained models")
+        models, others = ((found.get(key) if isinstance(found, dict) else None) for key in ("models", "others"))
+        models, others = (value if isinstance(value, list) else [] for value in (models, others))
+        atol = float(params.get("model_tolerance", 2e-4))
+        tried: list[str] = []
+        try:
+            for model in models:
+                problem = _unusable(model, x.shape[-1])
+                if problem:
+                    tried.append(f"{_where(model)} ({problem})")
+                    continue
+                closest = _closest_output(model, x, pred, per_week, atol)
+                if closest is None:
+                    tried.append(f"{_where(model)} (activations the grader does not compute)")
+                    continue
+                diff, how = closest
+                if diff <= atol:
+                    return f"; these are the outputs of the trained model `{_where(model)}` ({how})"
+                tried.append(f"{_where(model)} (its outputs differ by {diff:.3g})")
+        except NotRecorded:
+            return ("; whether the notebook's trained LSTM gives these predictions is checked in the graded run, "
+                    "not here")
+        weeks = x.shape[1]
+        seen = "; ".join(tried + [f"{_where(o)} ({cut(str(o.get('why', '')), 120) if isinstance(o, dict) else ''})"
+                                  for o in others][:6]) or "none"
+        raise Failed(
+            f"{text}: these predictions are not the outputs of a trained model of the notebook. The grader looks for "
+            f"the trained LSTM among the notebook's variables (a model with one LSTM layer and a head of one output, "
+            f"as {'create_tracing_model' if per_week else 'create_passfail_model'} builds it), computes its outputs "
+            f"itself from its weights on weeks 1-{weeks} of X and compares them with what {function} returned. "
+            f"Models found: {cut(seen, 600)}. {function} must return the trained recurrent model's predictions"
+            + ("" if per_week else f" from X[:, :{weeks}]") + " — not another predictor, and no other input")
 
     @staticmethod
     def _hint(metric: str, pred: np.ndarray) -> str:
@@ -567,6 +689,65 @@ class HiddenMetric(CheckKind):
         if metric != "rmse_observed" and (pred.min() < 0 or pred.max() > 1):
             return " — predictions should be probabilities of passing, in [0, 1]"
         return ""
+
+
+_MAX_UNITS = 512
+
+
+def _where(model: Any) -> str:
+    return cut(str(model.get("where", "?")), 80) if isinstance(model, dict) else "?"
+
+
+def _unusable(model: Any, n_features: int) -> str:
+    """Why the weights the kernel sent for a model cannot be an LSTM + head on these inputs ("" when they can)."""
+    if not isinstance(model, dict):
+        return "not a model description"
+    arrays = {key: model.get(key) for key in ("w_ih", "w_hh", "bias", "head_w", "head_b")}
+    if not all(isinstance(value, np.ndarray) and value.dtype.kind == "f" for value in arrays.values()):
+        return "its weights did not come back as arrays"
+    units = arrays["w_hh"].shape[-1] if arrays["w_hh"].ndim == 2 else -1
+    shapes = {"w_ih": (4 * units, n_features), "w_hh": (4 * units, units), "bias": (4 * units,), "head_w": (units,),
+              "head_b": (1,)}
+    if not 0 < units <= _MAX_UNITS or any(arrays[key].shape != shape for key, shape in shapes.items()):
+        return (f"an LSTM of {n_features} inputs and at most {_MAX_UNITS} units with a head of one output was "
+                "expected, its weights have other shapes")
+    if not all(np.all(np.isfinite(value)) for value in arrays.values()):
+        return "its weights are not finite"
+    return ""
+
+
+def _closest_output(model: dict[str, Any], x: np.ndarray, pred: np.ndarray, per_week: bool,
+                    atol: float) -> tuple[float, str] | None:
+    """How close the model's outputs on ``x`` come to ``pred`` (the largest difference at the observed weeks, or
+    of the last output), masked weeks skipped or read, for the closest output activation; the first within
+    ``atol`` is returned at once. A candidate is tried on a few students first, and on all only if they agree.
+    None when the model's activations are not ones the grader computes."""
+    names = (str(model.get("cell_activation", "tanh")), str(model.get("recurrent_activation", "sigmoid")))
+    if not all(name in _CELL_ACTIVATIONS for name in names):
+        return None
+    best: tuple[float, str] | None = None
+    for skip in (True, False):
+        for rows in (slice(0, _FIRST_ROWS), slice(None)):
+            z = mooc.lstm_head(model["w_ih"], model["w_hh"], model["bias"], model["head_w"], model["head_b"],
+                               x[rows], skip_masked=skip, activation=names[0], recurrent_activation=names[1])
+            if per_week:
+                seen = np.any(x[rows] != MASK_VALUE, axis=-1)
+                z, target = z[seen], pred[rows][seen]
+            else:
+                z, target = z[:, -1], pred[rows]
+            closest = (np.inf, "")
+            for name, activation in _OUTPUT_ACTIVATIONS.items():
+                with np.errstate(over="ignore"):
+                    diff = float(np.max(np.abs(activation(z) - target))) if target.size else 0.0
+                if diff < closest[0]:
+                    closest = (diff, f"{'masked weeks skipped' if skip else 'masked weeks read as inputs'}, output {name}")
+            if best is None or closest[0] < best[0]:
+                best = closest
+            if closest[0] > atol:
+                break  # these students already differ: the rest cannot make up for it
+        if best is not None and best[0] <= atol:
+            return best
+    return best
 
 
 KINDS = (SequencePreparation(), MaskedLoss(), FutureWeeksIgnored(), MaskedWeeksSkipped(), PredictionRange(),
