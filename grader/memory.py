@@ -400,7 +400,8 @@ class MemoryCgroup:
     def create(cls, limit: int, parent: Path | None = None) -> tuple[MemoryCgroup | None, str]:
         """A fresh cgroup under ``parent`` (default: :func:`cgroup_parent`) limited to ``limit`` bytes, or None
         and the reason it cannot be made here. Never raises."""
-        reason = ""
+        # only a cgroup named for the purpose gets the controller enabled; one found is used as it is
+        may_enable = parent is not None or bool(os.environ.get(PARENT_VARIABLE))
         if parent is None:
             parent, reason = cgroup_parent()
             if parent is None:
@@ -408,6 +409,8 @@ class MemoryCgroup:
         if "memory" not in _words(parent / "cgroup.controllers"):
             return None, f"the cgroup2 memory controller is not available in {parent}"
         if "memory" not in _words(parent / "cgroup.subtree_control"):
+            if not may_enable:
+                return None, f"no cgroup above the grader hands the memory controller to its children ({parent})"
             try:
                 _write(parent / "cgroup.subtree_control", "+memory")
             except OSError as exc:

@@ -368,6 +368,15 @@ def test_no_cgroup_where_the_memory_controller_cannot_be_enabled(tmp_path):
     assert (parent / "cgroup.subtree_control").read_text().split() == ["+memory"]  # it was asked for
 
 
+def test_a_cgroup_found_rather_than_named_never_gets_a_controller_enabled(tmp_path, monkeypatch):
+    parent = _cgroup_parent(tmp_path, subtree="pids")
+    monkeypatch.delenv(memory.PARENT_VARIABLE, raising=False)
+    monkeypatch.setattr(memory, "cgroup_parent", lambda: (parent, ""))
+    group, why = MemoryCgroup.create(100 * MiB)
+    assert group is None and "hands the memory controller" in why
+    assert (parent / "cgroup.subtree_control").read_text() == "pids\n"
+
+
 def test_a_cgroup_is_created_limited_and_given_the_processes(tmp_path):
     parent = _cgroup_parent(tmp_path)
     group, why = MemoryCgroup.create(123 * MiB, parent)
