@@ -286,8 +286,15 @@ class Provisioner:
                 continue
             if invitation is not None:
                 outcome.found.append(f"the invitation of {login} expired")
-            self._write(outcome, f"invite {login}", "PUT", f"/repos/{repository}/collaborators/{login}",
-                        {"permission": "push"})
+            try:
+                self._write(outcome, f"invite {login}", "PUT", f"/repos/{repository}/collaborators/{login}",
+                            {"permission": "push"})
+            except GitHubError as exc:
+                if exc.status not in (404, 422):
+                    raise
+                outcome.done.pop()
+                outcome.problems.append(f"GitHub has no user {login!r} to invite (HTTP {exc.status}): correct the "
+                                        "roster and run this again")
         for login, collaborator in collaborators.items():
             if login not in members and not (collaborator.get("permissions") or {}).get("admin"):
                 outcome.found.append(f"{collaborator['login']} has access but is not on the roster for it")

@@ -258,3 +258,12 @@ def test_a_repository_still_empty_after_its_generation_is_waited_for(github, sta
     outcomes = Provisioner(client, "course").provision("course/template-lab1", "lab1", ROSTER[:1])
     assert outcomes[0].problems == [] and "open the Feedback pull request" in outcomes[0].done
     assert waits == [1.0, 1.0]
+
+
+def test_a_username_github_does_not_know_is_named_and_the_rest_set_up(github, starter):
+    github.users = {"ana", "cy"}  # bo's username is misspelt in the roster
+    outcomes = {o.repository: o for o in _set_up(github, starter)}
+    red = outcomes["course/lab1-red"]
+    assert red.problems == ["GitHub has no user 'bo' to invite (HTTP 404): correct the roster and run this again"]
+    assert "invite cy" in red.done and "open the Feedback pull request" in red.done
+    assert outcomes["course/lab1-ana"].problems == []
