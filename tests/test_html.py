@@ -93,6 +93,8 @@ def forecast_report(lab: str) -> Report:
 
     def respond(call):
         (array,) = _arrays(call)
+        if call["id"] == "week":  # the plotted week comes from another hidden series
+            return CallResult(True, array[:, -1, 0])
         return CallResult(True, good[[rows[window.tobytes()] for window in array]])
 
     report = Report(lab, "torch", "sub.ipynb")

@@ -164,10 +164,17 @@ def test_naive_forecast():
 
 # -- predict on the hidden period ---------------------------------------------------------------
 
+def _judged_windows(params):
+    """The windows the check judges (in time order) and their targets, as the grader cuts them."""
+    from grader.checks.windowing import hidden_windows
+    return hidden_windows(params, _ctx())
+
+
 def test_forecast_beats_naive():
     params = _spec_params("predict-beats-naive")
-    X, y = windowing.make_windows(windowing.read_weather(LAB / "hidden" / "weather_hidden.csv"), 24)
+    X, y = _judged_windows(params)
     naive = windowing.naive_forecast(X)
+    naive_mae = float(np.mean(np.abs(naive - y)))
 
     rows = {window.tobytes(): index for index, window in enumerate(X)}
 
@@ -175,6 +182,8 @@ def test_forecast_beats_naive():
         """A model that forecasts each window it is sent by itself (the windows come shuffled)."""
         def respond(call):
             (array,) = _arrays(call)
+            if call["id"] == "week":  # the plot's week, another series: answered with its last values
+                return CallResult(True, array[:, -1, 0])
             assert array.shape == X.shape and array.dtype == np.float32
             which = np.array([rows[window.tobytes()] for window in array])
             assert sorted(which) == list(range(len(X))) and not np.array_equal(which, np.arange(len(X)))
@@ -183,18 +192,112 @@ def test_forecast_beats_naive():
 
     good = _answer("forecast_beats_naive", params, forecaster((0.6 * naive + 0.4 * y).astype(np.float32)))
     assert good.passed and "MAE" in good.message, good.message
+    assert good.details["plot"] == "forecast" and len(good.details["truth"]) == 168
     lazy = _answer("forecast_beats_naive", params, forecaster(naive))
-    assert not lazy.passed and "naive forecast itself" in lazy.message and "0.709" in lazy.message
+    assert not lazy.passed and "naive forecast itself" in lazy.message and f"{naive_mae:.3f}" in lazy.message
     scaled = _answer("forecast_beats_naive", params, forecaster((y - 14.8) / 9.0))
     assert not scaled.passed and "look standardized" in scaled.message
     column = _answer("forecast_beats_naive", params, forecaster(y[:, None]))
     assert column.passed, column.message
     short = _answer("forecast_beats_naive", params, lambda call: CallResult(True, y[:-1]))
     assert not short.passed and f"expected shape ({len(y)},)" in short.message
-    # reading the answer off the next window does not work on shuffled windows
-    peek = _answer("forecast_beats_naive", params, lambda call: CallResult(
-        True, np.append(_arrays(call)[0][1:, -1, 0], 0.0)))
-    assert not peek.passed
+
+
+# -- what the kernel is sent cannot give predict's targets away ----------------------------------
+
+def _every_call(lab_dir, seed=5):
+    """Every check of the lab planned for one grading (one context, as the grader does), in spec order."""
+    spec = yaml.safe_load((lab_dir / "assignment.yaml").read_text())
+    ctx = CheckContext("torch", np.random.default_rng(seed), lab_dir / "hidden", lab_dir.name)
+    calls = []
+    for check in spec["checks"]:
+        calls += registry.get(check["kind"]).plan(dict(check["params"]), ctx).calls
+    return calls
+
+
+def _sent_arrays(calls):
+    """Every array the kernel receives in those calls, as the attack records them (tables and windows)."""
+    for call in calls:
+        for arg in [*call.get("args", []), *call.get("kwargs", {}).values()]:
+            array = getattr(arg, "array", None)
+            if isinstance(array, np.ndarray):
+                yield array
+
+
+@pytest.mark.parametrize("seq_len,shift,stride", [(24, 1, 49), (24, 1, 26), (7, 2, 10), (5, 3, 9), (1, 1, 3)])
+def test_spaced_windows_never_hold_another_windows_target(seq_len, shift, stride):
+    starts = windowing.spaced_window_starts(500, seq_len, shift, stride)
+    assert len(starts) >= 2
+    covered = set()
+    for start in starts:
+        covered |= set(range(start, start + seq_len))
+    targets = starts + seq_len - 1 + shift
+    assert not covered & set(targets.tolist())  # no target inside any window sent, its own or another's
+    assert np.all(np.diff(starts) > seq_len + shift - 1)  # no two windows overlap or touch
+    assert targets.max() < 500
+
+
+@pytest.mark.parametrize("stride", [24, 25])
+def test_a_stride_that_lets_windows_touch_is_refused(stride):
+    with pytest.raises(ValueError, match="must exceed"):
+        windowing.spaced_window_starts(500, 24, 1, stride)
+
+
+@pytest.mark.parametrize("lab", ["03-windowing-forecast", "05-improving-rnns"])
+def test_no_row_the_kernel_is_sent_in_a_grading_is_a_target_of_predict(lab):
+    lab_dir = LAB.parent / lab
+    params = next(c["params"] for c in yaml.safe_load((lab_dir / "assignment.yaml").read_text())["checks"]
+                  if c["id"] == "predict-beats-naive")
+    data = windowing.read_weather(lab_dir / "hidden" / params["data"])
+    starts = windowing.spaced_window_starts(len(data), params["seq_len"], params["target_shift"], params["stride"])
+    target_rows = {data[s + params["seq_len"] - 1 + params["target_shift"]].tobytes() for s in starts}
+    assert len(target_rows) == len(starts) >= 500  # distinct rows: enough windows for a steady MAE
+    sent = set()
+    for array in _sent_arrays(_every_call(lab_dir)):
+        if array.ndim >= 2 and array.shape[-1] == data.shape[1]:
+            sent |= {row.tobytes() for row in array.reshape(-1, data.shape[1])}
+    assert sent, "the plan sends hidden rows: the property is about them"
+    assert not sent & target_rows
+
+
+def test_a_lookup_of_everything_the_kernel_was_sent_scores_the_naive_mae():
+    from adversarial import forecast_lookup
+
+    params = _spec_params("predict-beats-naive")
+    calls = _every_call(LAB)
+    seen = []
+    for array in _sent_arrays(calls):
+        seen += [array] if array.ndim == 2 else list(array) if array.ndim == 3 else []
+
+    def respond(call):
+        if call["probe"] == "call" and call["function"] == "predict":
+            return CallResult(True, forecast_lookup.lookup(_arrays(call)[0], seen))
+        return CallResult(True, None)
+
+    X, y = _judged_windows(params)
+    naive_mae = float(np.mean(np.abs(X[:, -1, 0] - y)))
+    verdict = _answer("forecast_beats_naive", params, respond)
+    assert not verdict.passed and verdict.details["mae"] == pytest.approx(naive_mae)
+    # the control: the same lookup on the overlapping windows the check used to send reads every target
+    overlapping, targets = windowing.make_windows(windowing.read_weather(LAB / "hidden" / params["data"]), 24)
+    assert np.mean(np.abs(forecast_lookup.lookup(overlapping, list(overlapping)) - targets)) < 0.01
+
+
+def test_a_pasted_table_of_the_public_2013_weather_scores_the_naive_mae():
+    from adversarial import forecast_lookup
+
+    params = _spec_params("predict-beats-naive")
+    table = forecast_lookup.real_2013(LAB / "public" / "weather_public.csv")
+
+    def respond(call):
+        return CallResult(True, forecast_lookup.lookup(_arrays(call)[0], [table], key_rows=3))
+
+    X, y = _judged_windows(params)
+    verdict = _answer("forecast_beats_naive", params, respond)
+    assert not verdict.passed and verdict.details["mae"] == pytest.approx(float(np.mean(np.abs(X[:, -1, 0] - y))))
+    # the control: the former hidden period, real weeks of 2013, is read straight off the table
+    real_X, real_y = windowing.make_windows(windowing.read_weather(forecast_lookup.REAL_OCT_DEC), 24)
+    assert np.mean(np.abs(forecast_lookup.lookup(real_X, [table], key_rows=3) - real_y)) < 0.01
 
 
 def test_missing_function_is_reported_as_such():

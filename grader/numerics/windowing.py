@@ -16,6 +16,19 @@ def window_starts(n_rows: int, seq_len: int, target_shift: int = 1, step_shift: 
     return np.arange(0, last_start + 1, step_shift, dtype=np.int64)
 
 
+def spaced_window_starts(n_rows: int, seq_len: int, target_shift: int, stride: int) -> np.ndarray:
+    """First rows of the windows a forecast is judged on: one every ``stride`` rows from row 0, complete ones only.
+
+    ``stride`` must exceed ``seq_len + target_shift``: then no two windows overlap or touch, every target lies in
+    the gap after its own window and before the next one, and no window holds the target of another (the rows
+    between a target and the next window are sent nowhere).
+    """
+    if stride <= seq_len + target_shift:
+        raise ValueError(f"stride {stride} must exceed seq_len + target_shift = {seq_len + target_shift}: the windows "
+                         "would overlap or touch, and one window would hold another's target")
+    return window_starts(n_rows, seq_len, target_shift, stride)
+
+
 def make_windows(
     data: np.ndarray, seq_len: int, target_shift: int = 1, step_shift: int = 1, target_col: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
