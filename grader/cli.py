@@ -461,8 +461,10 @@ def collect(org: str | None, prefix: str | None, deadline: str | None, course_pa
             from grader.course_commands import course_and_lab, course_roster
 
             course, _ = course_and_lab(course_path, lab_id)
-            result = collecting.collect_course(GitHubClient(token, api_url), course, lab_id, out_dir,
-                                               course_roster(course, roster), pattern, branch, show)
+            from grader.course_collect import collect_course
+
+            result = collect_course(GitHubClient(token, api_url), course, lab_id, out_dir,
+                                    course_roster(course, roster), pattern, branch, show)
         else:
             missing = [name for name, value in (("--org", org), ("--prefix", prefix), ("--deadline", deadline))
                        if not value]

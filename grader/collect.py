@@ -24,7 +24,7 @@ import json
 import re
 import shutil
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -63,6 +63,8 @@ class Student:
     hours_late: float = 0.0
     penalty_percent: float = 0.0
     late_reason: str = ""
+    counts: str = ""  # the course file's: "last", or "best" (then earlier holds every earlier push collected)
+    earlier: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -180,14 +182,8 @@ class Collector:
         (default: the deadline). ``pushers``: only pushes by these logins count (not the staff's set-up)."""
         until = until or self.deadline
         if self.by == BY_PUSH:
-            ref = f"refs/heads/{self.branch or self.default_branches.get(repository, 'main')}"
-            query = urllib.parse.urlencode({"ref": ref, "direction": "desc", "per_page": 100})
-            for activity in self.client.paginate(f"/repos/{repository}/activity?{query}", max_pages=20):
-                moved = activity.get("activity_type") in _MOVES and activity.get("ref") == ref
-                if pushers is not None:
-                    moved = moved and str((activity.get("actor") or {}).get("login", "")).lower() in pushers
-                if moved and _utc(str(activity.get("timestamp", ""))) <= until and activity.get("after"):
-                    return str(activity["after"]), "", _utc(str(activity["timestamp"]))
+            for sha, pushed_at in self.pushes(repository, until, pushers):
+                return sha, "", pushed_at
             return None
         try:
             query = f"until={until}&per_page=1" + (f"&sha={self.branch}" if self.branch else "")
@@ -237,6 +233,34 @@ class Collector:
             self.progress(student)
         return student
 
+    def pushes(self, repository: str, until: str, pushers: set[str] | None = None) -> Iterator[tuple[str, str]]:
+        """(sha, pushed at) of each move of the branch GitHub recorded up to ``until``, the latest first."""
+        ref = f"refs/heads/{self.branch or self.default_branches.get(repository, 'main')}"
+        query = urllib.parse.urlencode({"ref": ref, "direction": "desc", "per_page": 100})
+        for activity in self.client.paginate(f"/repos/{repository}/activity?{query}", max_pages=20):
+            moved = activity.get("activity_type") in _MOVES and activity.get("ref") == ref
+            if pushers is not None:
+                moved = moved and str((activity.get("actor") or {}).get("login", "")).lower() in pushers
+            if moved and _utc(str(activity.get("timestamp", ""))) <= until and activity.get("after"):
+                yield str(activity["after"]), _utc(str(activity["timestamp"]))
+
+    def fetch(self, repository: str, commit: str) -> tuple[dict[PurePosixPath, bytes], list[str]]:
+        """The notebooks of ``commit`` matching the pattern (through the API), and what was skipped and why."""
+        tree = self.client.get(f"/repos/{repository}/git/trees/{commit}?recursive=1") or {}
+        files: dict[PurePosixPath, bytes] = {}
+        skipped = []
+        for entry in _notebook_paths(tree, self.pattern):
+            relative = _safe_relative(str(entry["path"]))
+            if relative is None:
+                skipped.append(f"{entry['path']!r} (path leaves the folder)")
+                continue
+            if int(entry.get("size") or 0) > MAX_NOTEBOOK_BYTES:
+                skipped.append(f"{relative} ({int(entry['size']) // 2**20} MiB, over the limit)")
+                continue
+            blob = self.client.get(f"/repos/{repository}/git/blobs/{entry['sha']}") or {}
+            files[relative] = base64.b64decode(str(blob.get("content", "")))
+        return files, skipped
+
     def _collect_one(self, user: str, repository: str | None, old: Student | None, identifier: str,
                      settled: bool = False) -> Student:
         student = Student(user, FAILED, repository or "", roster_identifier=identifier)
@@ -276,34 +300,25 @@ class Collector:
             student.status, student.notebooks, student.message = UNCHANGED, list(old.notebooks), late
             return student
         try:
-            tree = self.client.get(f"/repos/{repository}/git/trees/{student.commit}?recursive=1") or {}
-            entries = _notebook_paths(tree, self.pattern)
-            files: dict[PurePosixPath, bytes] = {}
-            skipped = []
-            for entry in entries:
-                relative = _safe_relative(str(entry["path"]))
-                if relative is None:
-                    skipped.append(f"{entry['path']!r} (path leaves the folder)")
-                    continue
-                if int(entry.get("size") or 0) > MAX_NOTEBOOK_BYTES:
-                    skipped.append(f"{relative} ({int(entry['size']) // 2**20} MiB, over the limit)")
-                    continue
-                blob = self.client.get(f"/repos/{repository}/git/blobs/{entry['sha']}") or {}
-                files[relative] = base64.b64decode(str(blob.get("content", "")))
+            files, skipped = self.fetch(repository, student.commit)
         except (GitHubError, ValueError, KeyError, TypeError) as exc:
             student.message = f"could not read commit {student.commit[:12]}: {exc}"
             return student
         shutil.rmtree(folder, ignore_errors=True)
-        for relative, content in files.items():
-            target = folder.joinpath(*relative.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        student.notebooks = sorted(r.as_posix() for r in files)
+        student.notebooks = write_files(folder, files)
         student.message = "; ".join([late] * bool(late) + [f"skipped {s}" for s in skipped])
         student.status = COLLECTED if files else NO_NOTEBOOK
         if not files:
             student.message = student.message or f"no file matching {self.pattern} at {student.commit[:12]}"
         return student
+
+
+def write_files(folder: Path, files: dict[PurePosixPath, bytes]) -> list[str]:
+    for relative, content in files.items():
+        target = folder.joinpath(*relative.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    return sorted(r.as_posix() for r in files)
 
 
 def collect(client: GitHubClient, org: str, prefix: str, deadline: str, out_dir: Path,
@@ -313,51 +328,3 @@ def collect(client: GitHubClient, org: str, prefix: str, deadline: str, out_dir:
     rows = read_roster(roster) if roster is not None else None
     return Collector(client, org, prefix, deadline, out_dir, pattern, branch, progress, by).collect(rows)
 
-
-def collect_course(client: GitHubClient, course: Any, lab_id: str, out_dir: Path, entries: list[Any],
-                   pattern: str = "*.ipynb", branch: str | None = None,
-                   progress: Callable[[Student], None] | None = None) -> Collection:
-    """Collect a lab of a course file (``grader.course_file.Course``) for the roster ``entries``.
-
-    Each student's repository is ``PREFIX-<login>`` or their team's; what counts is the last push by its
-    students (not the staff's set-up) that GitHub recorded before the student's own cut-off (their deadline, extension applied, or the late policy's last
-    accepted time). Each student's deadline, cut-off, extension and the late policy's verdict on the push
-    (hours late, penalty, reason) go into ``collect.json`` for ``grader batch``.
-    """
-    from grader.late_policy import assess, parse_time, utc_stamp
-    from grader.roster import teams
-
-    lab = course.lab(lab_id)
-    if lab.counts != "last":
-        raise InputError(f"{course.path}: counts: {lab.counts} for {lab_id} is not supported by grader collect yet; "
-                         "use counts: last (the last push before the cut-off)")
-    collector = Collector(client, course.organisation, lab.prefix, utc_stamp(lab.deadline), out_dir, pattern, branch,
-                          None, BY_PUSH)
-    windows = {}
-    for owner, members in teams(entries).items():
-        names = [name for member in members for name in member.names]
-        student_window = course.window(lab_id, names)
-        logins = {member.github_username.lower() for member in members}
-        for member in members:
-            collector.owners[member.github_username.lower()] = owner.lower()
-            collector.pushers[member.github_username.lower()] = logins
-            windows[member.github_username.lower()] = student_window
-            collector.cutoffs[member.github_username.lower()] = utc_stamp(
-                student_window.cutoff) if student_window.cutoff else "9999-12-31T23:59:59Z"
-
-    def judged(student: Student) -> Student:
-        student_window = windows.get(student.user.lower())
-        if student_window is not None:
-            student.deadline = utc_stamp(student_window.deadline)
-            student.cutoff = utc_stamp(student_window.cutoff) if student_window.cutoff else ""
-            student.extension = student_window.extension
-            if student.pushed_at:
-                verdict = assess(student_window, parse_time(student.pushed_at), lab.policy)
-                student.hours_late, student.penalty_percent = verdict.hours_late, verdict.penalty_percent
-                student.late_reason = verdict.reason
-        if progress is not None:
-            progress(student)
-        return student
-
-    collector.progress = judged
-    return collector.collect([(entry.identifier, entry.github_username) for entry in entries])

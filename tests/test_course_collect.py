@@ -128,6 +128,27 @@ def test_collect_course_options(course, tmp_path, monkeypatch):
     assert result.exit_code == 2 and "--course takes --lab" in result.output
     result = CliRunner().invoke(main, ["collect", "--out", str(tmp_path / "x"), "--api-url", course.url])
     assert result.exit_code == 2 and "give --org, --prefix, --deadline, or --course and --lab" in result.output
+
+
+def test_counts_best_collects_every_push_before_the_cut_off(course, tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "ta-token")
     (tmp_path / "course.yaml").write_text(COURSE.replace("flavour: torch", "flavour: torch\n    counts: best"))
-    result = _collect(course, tmp_path)
-    assert result.exit_code == 2 and "counts: best for 01-rnn-cells is not supported by grader collect" in result.output
+    assert _collect(course, tmp_path).exit_code == 0
+    out = tmp_path / "submissions"
+    students = read_manifest(out).students
+    hal = students["hal"]
+    assert hal.counts == "best" and hal.commit == course.hal_forged and hal.penalty_percent == 20
+    assert [(e["commit"], e["pushed_at"], e["penalty_percent"]) for e in hal.earlier] == [
+        (course.hal_on_time, "2026-11-30T20:00:00Z", 0)]
+    folder = out / "hal" / hal.earlier[0]["folder"]
+    assert folder.name == f"20261130T200000Z-{course.hal_on_time[:12]}"
+    assert json.loads((folder / "lab.ipynb").read_text())["metadata"]["tag"] == "hal"
+    assert json.loads((out / "hal" / "lab.ipynb").read_text())["metadata"]["tag"] == "hal-forged"
+    # the team's earlier push is cy's draft; the staff's set-up commits are no push of theirs
+    assert [e["pushed_at"] for e in students["bo"].earlier] == ["2026-11-29T12:00:00Z"]
+    assert students["fay"].earlier == [] and students["dee"].earlier == []
+    before = len(course.requests)
+    assert _collect(course, tmp_path).exit_code == 0
+    assert not [r for r in course.requests[before:] if "/git/" in r["path"]]  # nothing fetched twice
+    assert read_manifest(out).students["hal"].earlier == hal.earlier
+    assert problems(course.requests) == []
