@@ -1,9 +1,11 @@
 # Probes of lab 02 (tracing vs pass/fail), run inside the kernel with harness.py and an adapter.
 # "trained_lstms" lists the trained models the notebook holds (its variables, one or two levels into dicts,
-# lists and tuples, and what the predict function closes over) that are one LSTM layer and a Dense/Linear
-# head of one output, and returns their weights as raw arrays. The grader computes these models' outputs
-# itself and compares them with what predict_tracing / predict_passfail returned. Nothing is judged here.
+# lists, tuples and the attributes of its own objects, and what the predict function closes over) that are one
+# LSTM layer and a Dense/Linear head of one output, and returns their weights as raw arrays. The grader computes
+# these models' outputs itself and compares them with what predict_tracing / predict_passfail returned. Nothing
+# is judged here.
 import sys
+import types as types_module
 
 import numpy as np
 
@@ -53,6 +55,13 @@ def _candidates(ns, function, types):
             seen.add(id(value))
             for index, item in enumerate(value[:1000]):
                 visit(f"{where}[{index}]", item, depth + 1)
+        elif not isinstance(value, (type, types_module.ModuleType, types_module.FunctionType,
+                                    types_module.MethodType, types_module.BuiltinFunctionType)):
+            attributes = getattr(value, "__dict__", None)  # an object of the notebook's, e.g. a trainer
+            if isinstance(attributes, dict):
+                seen.add(id(value))
+                for key, item in list(attributes.items())[:1000]:
+                    visit(f"{where}.{key}", item, depth + 1)
 
     predict = ns.get(function)
     for cell, name in zip(getattr(predict, "__closure__", None) or (), getattr(getattr(predict, "__code__", None),
