@@ -237,7 +237,7 @@ class Provisioner:
             self._write(outcome, f"create {FEEDBACK} at the starter {starter[:12]}", "POST",
                         f"/repos/{repository}/git/refs", {"ref": f"refs/heads/{FEEDBACK}", "sha": starter})
             feedback = starter
-        elif not self.dry_run and self.client.get(f"/repos/{repository}/git/commits/{feedback}").get("parents"):
+        elif self.client.get(f"/repos/{repository}/git/commits/{feedback}").get("parents"):
             outcome.found.append(f"{FEEDBACK} has moved off the starter (now at {feedback[:12]})")
         self._feedback_pull(outcome, feedback)
         if self._get_or_none(f"/repos/{repository}/branches/{FEEDBACK}/protection") is None:
