@@ -52,8 +52,9 @@ def check_classroom(text, report, root):
     assert data["max_score"] == report.max_score and len(data["tests"]) == len(report.checks)
     assert data["status"] == ("pass" if report.all_passed else "fail")
     total, maximum = f"{report.score:g}", f"{report.max_score:g}"
-    assert lines[1] == f"::notice title=Autograding complete::Points {total}/{maximum}"
-    assert json.loads(lines[2].split("::", 2)[2]) == {"totalPoints": report.score, "maxPoints": report.max_score}
+    # the points lines come last, after every per-check result and warning
+    assert lines[-2] == f"::notice title=Autograding complete::Points {total}/{maximum}"
+    assert json.loads(lines[-1].split("::", 2)[2]) == {"totalPoints": report.score, "maxPoints": report.max_score}
 
 
 def check_junit(text, report):

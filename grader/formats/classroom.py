@@ -108,7 +108,8 @@ def _escape(text: str) -> str:
 
 
 def render(report: Report) -> str:
-    """``result``, the points lines, ``result-<check id>`` per check (the step outputs), then the warnings."""
+    """``result`` and ``result-<check id>`` per check (the step outputs), the warnings, then the points lines,
+    last, so that nothing printed after them can stand where Classroom reads the points."""
     whole, *per_check = github_outputs(report).splitlines()
     warnings = [f"::warning title=Notebook::{_escape(warning)}" for warning in report.warnings]
-    return "\n".join([whole, *notices(report), *per_check, *warnings]) + "\n"
+    return "\n".join([whole, *per_check, *warnings, *notices(report)]) + "\n"
