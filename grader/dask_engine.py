@@ -16,7 +16,23 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from grader.batch import GRADER_ERROR, NOT_GRADED, Task, run_task, task_result
+from grader.errors import InputError
 from grader.report import one_line
+
+# Dask ``distributed`` is the staff extra's: a student's install (the framework and the lab's extras) has none.
+STAFF_EXTRA = ("grader batch needs the staff extra: pip install 'rnn-course-grader[staff]' "
+               "(or grade one at a time with --sequential)")
+
+
+def require_distributed() -> None:
+    """Fail with one line, before anything is graded, where Dask ``distributed`` is not installed."""
+    try:
+        import dask  # noqa: F401
+        import distributed  # noqa: F401
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.split(".")[0] in ("dask", "distributed"):
+            raise InputError(STAFF_EXTRA) from None
+        raise
 
 # A task retried this many times after an exception, and after a worker death on the embedded cluster.
 RETRIES = 1
@@ -38,6 +54,7 @@ class DaskEngine:
     """Submit each task to a Dask cluster and yield results as they finish."""
 
     def __init__(self, jobs: int = 1, scheduler: str | None = None, connect_timeout: float = 15.0) -> None:
+        require_distributed()
         self.jobs, self.scheduler, self.connect_timeout = max(1, jobs), scheduler, connect_timeout
         self.cluster: Any = None
         self.client: Any = None
@@ -49,8 +66,6 @@ class DaskEngine:
         from distributed import Client, LocalCluster
 
         if self.scheduler:
-            from grader.errors import InputError
-
             try:
                 self.client = Client(self.scheduler, timeout=f"{self.connect_timeout}s")
             except (OSError, TimeoutError) as exc:

@@ -98,7 +98,9 @@ def build_package(lab_id: str, out: Path, options: PackageOptions | None = None)
         raise InputError(f"hidden checks {options.hidden_checks!r}: choose {' or '.join(HIDDEN_CHECKS)}")
     if options.wheel is not None and not options.wheel.is_file():
         raise InputError(f"--wheel {options.wheel}: no such file")
-    extras = ",".join(sorted(lab.flavours))
+    from grader.starter import lab_extras
+
+    extras = ",".join([*sorted(lab.flavours), *lab_extras(lab.id)])  # the frameworks and what the lab imports
     if options.wheel is not None:
         requirement = f"/autograder/source/{options.wheel.name}[{extras}]"
     else:

@@ -10,6 +10,7 @@ deadline, ``grader batch`` in the sandbox, each report posted on the student's F
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from dataclasses import dataclass
@@ -24,6 +25,17 @@ from grader.spec import Lab
 
 DISTRIBUTION = "rnn-course-grader"
 EXTRAS = {"keras": "keras", "torch": "torch"}
+# What each lab's notebooks and checks import beyond the core and the framework: the extras (pyproject.toml)
+# a student's install of that lab takes, and the Gradescope autograder's (tests/test_dependency_ranges.py reads
+# every lab's notebooks and check kinds against it). A lab missing here takes them all.
+LAB_EXTRAS: dict[str, tuple[str, ...]] = {
+    "01-rnn-cells": (),
+    "02-tracing-vs-passfail": ("pandas", "sklearn"),
+    "03-windowing-forecast": ("pandas",),
+    "04-gradient-clipping": (),
+    "05-improving-rnns": ("pandas",),
+}
+ALL_LAB_EXTRAS = ("pandas", "sklearn")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _TAG = re.compile(r"^v?\d+(\.\d+)*([-.+]?[A-Za-z0-9.]+)?$")
 _VERSION = re.compile(r"^\d+(\.\d+)*([abc]|rc|\.post|\.dev)?\d*$")
@@ -74,6 +86,22 @@ class StaffOptions:
     deadline: str  # ISO 8601 with a zone
     extras: str = "keras,torch"
     by: str = "commit-date"  # or "push": GitHub's record of pushes decides what came before the deadline
+
+
+def lab_extras(lab_id: str) -> tuple[str, ...]:
+    """The extras lab ``lab_id`` needs beyond its framework's (all of them for a lab the table does not name)."""
+    return LAB_EXTRAS.get(lab_id, ALL_LAB_EXTRAS)
+
+
+def student_extras(lab: Lab, framework: str) -> list[str]:
+    """What a student's install of ``lab`` in ``framework`` takes: the framework's extra and the lab's."""
+    return [EXTRAS[framework], *lab_extras(lab.id)]
+
+
+def _cache_key(options: StarterOptions, install: list[str]) -> str:
+    """The grader's pin and a digest of the install lines, in the characters a cache key may hold (no commas)."""
+    digest = hashlib.sha256("\n".join(install).encode()).hexdigest()[:12]
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", options.pin()).strip("-") + "-" + digest
 
 
 def _template(name: str) -> str:
@@ -133,14 +161,14 @@ def workflow(lab: Lab, framework: str, options: StarterOptions | None = None) ->
     install = []
     if framework == "torch":  # the CPU build first, so that the extra does not pull a CUDA build
         install.append('python -m pip install --quiet --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"')
-    install.append(f'python -m pip install --quiet "{options.requirement(EXTRAS[framework])}"')
+    install.append(f'python -m pip install --quiet "{options.requirement(",".join(student_extras(lab, framework)))}"')
     pairs = _report_formats()
     formats = [f"            --format {name} --output grading/{file}" + (" \\" if i < len(pairs) - 1 else "")
                for i, (name, file) in enumerate(pairs)]
     return fill(
         _template("classroom.yml"),
         timeout_minutes=str(int(lab.limits.notebook_timeout // 60) + 15), grader_pin=options.pin(),
-        install="\n".join(f"          {line}" for line in install), notebook=notebook, lab=lab.id,
+        cache_key=_cache_key(options, install), install="\n".join(f"          {line}" for line in install), notebook=notebook, lab=lab.id,
         framework=framework, executed=notebook.replace(".ipynb", "-executed.ipynb"), formats="\n".join(formats),
         reporter=_reporter_step(lab, framework) if options.classroom_reporter else "",
     )
@@ -159,9 +187,11 @@ def staff_workflow(lab: Lab, staff: StaffOptions) -> str:
         raise InputError(f"--prefix {staff.prefix!r}: letters, digits, '.', '_' and '-' only")
     run_at = datetime.strptime(deadline, "%Y-%m-%dT%H:%M:%SZ") + timedelta(minutes=15)
     minutes = int(lab.limits.notebook_timeout // 60) * 4 + 60
+    # the frameworks, what the lab imports beyond them, and the staff extra (grader batch's Dask engine)
+    extras = ",".join(dict.fromkeys([*staff.extras.split(","), *lab_extras(lab.id), "staff"]))
     return fill(
         _template("staff_workflow.yml"), lab=lab.id, deadline=deadline, org=staff.org, prefix=staff.prefix,
-        cron=f"{run_at.minute} {run_at.hour} {run_at.day} {run_at.month} *", extras=staff.extras, by=staff.by,
+        cron=f"{run_at.minute} {run_at.hour} {run_at.day} {run_at.month} *", extras=extras, by=staff.by,
         timeout_minutes=str(min(360, minutes)),
     )
 
@@ -174,7 +204,7 @@ def student_readme(lab: Lab, framework: str, options: StarterOptions | None = No
         title=lab.title, framework_title=frameworks.get(framework).title, notebook=lab.flavours[framework].notebook.name,
         cell_timeout=f"{lab.limits.cell_timeout:g}", notebook_timeout=f"{lab.limits.notebook_timeout:g}",
         api=", ".join(f"`{name}`" for name in lab.api) or "the notebook's functions",
-        requirement=options.requirement(EXTRAS[framework]), check_rows=rows,
+        requirement=options.requirement(",".join(student_extras(lab, framework))), check_rows=rows,
         torch_first=('pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"   # the CPU build, first\n'
                      if framework == "torch" else ""),
     )

@@ -4,6 +4,7 @@ and the README names the versions the suite runs on."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -12,8 +13,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-RUNTIME = PYPROJECT["dependencies"] + PYPROJECT["optional-dependencies"]["keras"] + \
-    PYPROJECT["optional-dependencies"]["torch"]
+EXTRAS = PYPROJECT["optional-dependencies"]
+RUNTIME = PYPROJECT["dependencies"] + [r for name, reqs in EXTRAS.items() if name != "dev" for r in reqs]
+
+
+def _name(requirement: str) -> str:
+    return re.match(r"[A-Za-z0-9_.-]+", requirement).group(0).lower().replace("_", "-")
 
 
 def _floor_module():
@@ -32,8 +37,78 @@ def test_every_runtime_range_is_closed(requirement):
 def test_floor_pins_are_the_lower_bounds():
     pins = _floor_module().floor_pins(ROOT / "pyproject.toml")
     assert pins["pandas"] == "2.2" and pins["numpy"] == "1.26.4" and pins["keras"] == "3.12"
-    names = {re.match(r"[A-Za-z0-9_.-]+", r).group(0).lower().replace("_", "-") for r in RUNTIME}
+    names = {_name(r) for r in RUNTIME}
     assert set(pins) == names
+    assert {"distributed", "scikit-learn", "torch", "tensorflow-cpu"} <= set(pins)  # the extras' floors too
+
+
+def test_ci_installs_every_extra():
+    """CI and the README's quick start install all of it: the frameworks, every lab's extras and the staff's."""
+    wanted = sorted(name for name in EXTRAS if name != "dev")
+    for path in (ROOT / ".ci" / "run", ROOT / ".ci" / "floor", ROOT / "README.md"):
+        installs = re.findall(r'-e "\.\[([a-z,]+)\]"', path.read_text())
+        assert installs, path
+        for extras in installs:
+            assert sorted(set(extras.split(",")) - {"dev"}) == wanted, (path.name, extras)
+
+
+# -- a student's install: the core, one framework, the lab's extras; never the staff's ------------------------
+
+STAFF_ONLY = {"distributed", "dask"}
+HEAVY = {"pandas", "scikit-learn", "scipy"}
+IMPORT_EXTRA = {"torch": "torch", "keras": "keras", "tensorflow": "keras", "pandas": "pandas", "sklearn": "sklearn",
+                "scipy": "sklearn"}
+
+
+def test_the_core_and_the_framework_extras_are_slim():
+    core = {_name(r) for r in PYPROJECT["dependencies"]}
+    assert not core & (STAFF_ONLY | HEAVY), core & (STAFF_ONLY | HEAVY)
+    for framework in ("keras", "torch"):
+        names = {_name(r) for r in EXTRAS[framework]}
+        assert not names & (STAFF_ONLY | HEAVY), (framework, names)
+    assert {_name(r) for r in EXTRAS["staff"]} == {"distributed"}
+
+
+def _notebook_imports(path: Path) -> set[str]:
+    found = set()
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] == "code":
+            found |= set(re.findall(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", "".join(cell["source"]), re.M))
+    return found
+
+
+def _check_kind_imports(lab) -> set[str]:
+    """The modules the lab's check kinds import in the grader's process (their module's source, read)."""
+    import inspect
+
+    from grader.checks import registry
+
+    found = set()
+    for check in lab.checks:
+        source = inspect.getsource(inspect.getmodule(type(registry.get(check.kind))))
+        found |= set(re.findall(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", source, re.M))
+    return found
+
+
+def test_every_lab_declares_what_its_notebooks_and_checks_import():
+    """A student's install of one lab (grader/starter.py's LAB_EXTRAS) holds every module its notebooks import."""
+    from grader.course import lab_ids, load_lab
+    from grader.starter import LAB_EXTRAS, student_extras
+
+    assert set(LAB_EXTRAS) == set(lab_ids())
+    for extras in LAB_EXTRAS.values():
+        assert set(extras) <= set(EXTRAS) - {"keras", "torch", "dev", "staff"}
+    for lab_id in lab_ids():
+        lab = load_lab(lab_id)
+        checks = _check_kind_imports(lab)
+        for framework, flavour in lab.flavours.items():
+            installed = set(student_extras(lab, framework))
+            notebooks = [flavour.notebook]
+            if flavour.reference is not None and flavour.reference.is_file():
+                notebooks.append(flavour.reference)
+            imports = set().union(*map(_notebook_imports, notebooks)) | checks
+            needed = {IMPORT_EXTRA[m] for m in imports if m in IMPORT_EXTRA} - {"keras", "torch"} | {framework}
+            assert needed <= installed, (lab_id, framework, needed - installed)
 
 
 def test_floor_script_runs_the_tests_in_ci():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -107,12 +108,68 @@ def test_the_public_wheel_has_no_numerics(wheel, tmp_path):
     assert control[1:] == [str(ROOT), "module"]  # the checkout is its own private course
 
 
+# A student's install of lab 01 (core + framework): none of the staff's packages nor the other labs' extras.
+# The grader runs with them made unimportable, as in an environment that never installed them.
+NOT_IN_A_STUDENT_INSTALL = ("dask", "distributed", "pandas", "sklearn", "scipy")
+WITHOUT = f"""
+import sys
+class _NotInstalled:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {NOT_IN_A_STUDENT_INSTALL!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+sys.meta_path.insert(0, _NotInstalled())
+from grader.cli import main
+sys.argv[0] = "grader"
+main()
+"""
+
+
+def _requires(wheel: Path) -> dict[str | None, set[str]]:
+    """The wheel's Requires-Dist, by extra (None: the core)."""
+    import re
+
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read(next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    found: dict[str | None, set[str]] = {}
+    for line in metadata.splitlines():
+        if line.startswith("Requires-Dist: "):
+            extra = re.search(r"extra == ['\"]([\w-]+)['\"]", line)
+            name = re.match(r"[A-Za-z0-9_.-]+", line.removeprefix("Requires-Dist: ")).group(0).lower()
+            found.setdefault(extra.group(1) if extra else None, set()).add(name)
+    return found
+
+
+def test_the_wheel_asks_a_student_only_for_the_core_and_their_extras(wheel):
+    requires = _requires(wheel)
+    staff_or_heavy = {"distributed", "dask", "pandas", "scikit-learn", "scipy"}
+    assert "numpy" in requires[None] and not requires[None] & staff_or_heavy
+    assert requires["torch"] == {"torch"} and requires["keras"] == {"tensorflow-cpu", "keras"}
+    assert requires["staff"] == {"distributed"}
+    assert requires["pandas"] == {"pandas"} and requires["sklearn"] == {"scikit-learn"}
+
+
+def test_grader_batch_without_the_staff_extra_says_how_to_install_it(wheel, tmp_path):
+    env = _public_install(wheel, tmp_path / "site")
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    shutil.copy(ROOT / "tests" / "submissions" / "01-rnn-cells-torch-sample.ipynb", submissions)
+    run = subprocess.run([sys.executable, "-c", WITHOUT, "batch", str(submissions), "--lab", "01-rnn-cells", "--out",
+                          str(tmp_path / "out")], env=env, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert run.stderr.strip().splitlines()[-1] == (
+        "error: grader batch needs the staff extra: pip install 'rnn-course-grader[staff]' "
+        "(or grade one at a time with --sequential)")
+    assert "Traceback" not in run.stderr and "ModuleNotFoundError" not in run.stderr
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
 @pytest.mark.slow
 def test_the_public_wheel_alone_grades_the_public_checks(wheel, tmp_path):
+    """A student's install of lab 01 (no staff extra, no pandas, no scikit-learn) runs `grader --public check`."""
     env = _public_install(wheel, tmp_path / "site")
     sample = ROOT / "tests" / "submissions" / "01-rnn-cells-torch-sample.ipynb"
     report_path = tmp_path / "report.json"
-    run = subprocess.run([sys.executable, "-m", "grader", "check", str(sample), "--seed", "3", "--quiet",
+    run = subprocess.run([sys.executable, "-c", WITHOUT, "--public", "check", str(sample), "--seed", "3", "--quiet",
                           "--format", "json", "--output", str(report_path)],
                          env=env, capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert run.returncode == 1, run.stderr  # the sample's classic bug is found without the private course

@@ -24,7 +24,7 @@ from grader.errors import InputError
 from grader.report import FAILED, PASSED, CheckResult, Report
 from grader.starter import StaffOptions, StarterOptions, write_staff_workflow, write_starter
 
-SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
+SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[\w.-]+)*@[0-9a-f]{40}$")  # owner/repo[/action]@full commit sha
 SECRET = "SECRET-HIDDEN-LABEL-0.4242"
 
 
@@ -96,6 +96,46 @@ def test_starter_workflow_is_what_classroom_expects_and_no_more(starter_repo):
     assert "grader check 01-rnn-cells-torch.ipynb" in steps and "--format classroom" in steps
     assert "--executed" in steps and "actions/upload-artifact@" in steps and "grader comment" in steps
     assert '"rnn-course-grader[torch]==0.1.0"' in steps and "not your grade" in steps
+
+
+def _student_job(lab_id, framework, directory, options=None):
+    write_starter(load_lab(lab_id), framework, directory, options)
+    return yaml.safe_load((directory / ".github" / "workflows" / "classroom.yml").read_text())["jobs"]["run-autograding-tests"]
+
+
+def test_starter_restores_the_graders_environment_and_saves_it_only_from_the_default_branch(tmp_path):
+    job = _student_job("01-rnn-cells", "torch", tmp_path / "a")
+    names = [step.get("name", "") for step in job["steps"]]
+    restore = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/cache/restore@"))
+    save = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/cache/save@"))
+    install = next(s for s in job["steps"] if "pip install" in str(s.get("run", "")))
+    grade = next(s for s in job["steps"] if s.get("id") == "grader")
+    assert restore.get("if") is None  # restored on every ref, the students' branches included
+    key = restore["with"]["key"]
+    assert "rnn-course-grader-0.1.0" in key and "${{ steps.python.outputs.python-version }}" in key
+    assert "${{ runner.os }}" in key and "," not in key  # a cache key holds no comma
+    assert install["if"] == "steps.cache.outputs.cache-hit != 'true'"
+    assert "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)" in save["if"]
+    assert "cache-hit != 'true'" in save["if"]
+    assert save["with"] == {"path": restore["with"]["path"], "key": "${{ steps.cache.outputs.cache-primary-key }}"}
+    assert names.index(restore["name"]) < names.index(install["name"]) < names.index(save["name"]) < names.index(grade["name"])
+    assert "~/grader-venv" in install["run"] and restore["with"]["path"] == "~/grader-venv"
+    # another pin, or another lab's install lines, is another cache
+    other_pin = _student_job("01-rnn-cells", "torch", tmp_path / "b", StarterOptions(grader_version="0.3.1"))
+    other_lab = _student_job("02-tracing-vs-passfail", "torch", tmp_path / "c")
+    keys = {key, *(next(s for s in j["steps"] if str(s.get("uses", "")).startswith("actions/cache/restore@"))["with"]["key"]
+                   for j in (other_pin, other_lab))}
+    assert len(keys) == 3
+
+
+@pytest.mark.parametrize(("lab_id", "extras"), [("01-rnn-cells", "torch"), ("02-tracing-vs-passfail", "torch,pandas,sklearn"),
+                                                 ("03-windowing-forecast", "torch,pandas"), ("04-gradient-clipping", "torch")])
+def test_the_student_install_takes_the_framework_and_only_what_the_lab_needs(lab_id, extras, tmp_path):
+    steps = _steps(_student_job(lab_id, "torch", tmp_path / "repo"))
+    assert f'"rnn-course-grader[{extras}]==0.1.0"' in steps
+    assert "staff" not in steps
+    readme = (tmp_path / "repo" / "README.md").read_text()
+    assert f'"rnn-course-grader[{extras}]==0.1.0"' in readme
 
 
 def test_no_starter_file_references_a_secret(starter_repo):
@@ -181,6 +221,7 @@ def test_staff_workflow_collects_grades_in_the_sandbox_and_posts_feedback(staff_
     assert "grading/" in upload["with"]["path"]
     assert '"$DEADLINE"' in steps and "${{" not in steps  # inputs reach the shell through env, never inline
     assert "--by commit-date" in steps
+    assert '-e ".[keras,torch,staff]"' in steps  # grader batch's Dask engine is the staff extra's
 
 
 def test_staff_workflow_by_push(tmp_path):
