@@ -129,6 +129,7 @@ class Grading:
             rng=np.random.default_rng([seed, zlib.crc32(check.id.encode())]),
             hidden_dir=hidden_dir,
             lab_id=self.lab.id,
+            seed=int(seed),
         )
 
     def run_check(self, check: CheckSpec, ctx: CheckContext, make_plan: Callable[[CheckKind], Plan],

@@ -23,6 +23,7 @@ class CheckContext:
     rng: np.random.Generator
     hidden_dir: Path
     lab_id: str = ""
+    seed: int = 0  # the grading's seed (ctx.rng already mixes it with the check's id)
 
 
 @dataclass
