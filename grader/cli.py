@@ -525,3 +525,12 @@ def _register_course_commands() -> None:
 
 
 _register_course_commands()
+
+
+def _register_authoring_commands() -> None:  # grader/authoring_commands.py: grader new
+    from grader.authoring_commands import new
+
+    main.add_command(new)
+
+
+_register_authoring_commands()

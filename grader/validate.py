@@ -15,13 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.checks.oracle import spec_problems
 from grader.course import load_lab
 from grader.errors import InputError
 from grader.grading import PUBLIC, Grading
 from grader.notebook import read_notebook
 from grader.paths import private_root
 from grader.release import build_release
-from grader.report import PASSED, SKIPPED, CheckResult
+from grader.report import FAILED, PASSED, SKIPPED, CheckResult
 
 _EXPECT = re.compile(r"^#\s*expect-fail:\s*(?P<ids>.+)$", re.M)
 
@@ -84,8 +85,14 @@ def validate_lab(
     say = progress or (lambda message: None)
     result = Validation(lab.id)
     releases = {release.framework: release for release in build_release(lab)}
+    for check in lab.checks:
+        if check.kind == "oracle":
+            problems = spec_problems(check.params)
+            result.add(not problems, f"oracle check {check.id}: " + ("; ".join(problems) if problems else
+                                                                      "inputs declared"))
     for framework, flavour in lab.flavours.items():
         check_ids = {check.id for check in lab.checks_for(framework)}
+        oracle_ids = {check.id for check in lab.checks_for(framework) if check.kind == "oracle"}
         say(f"{framework}: reference")
         with Grading(lab, framework, seed, progress) as run:
             events = run.execute(read_notebook(flavour.reference), flavour.reference.name)
@@ -123,20 +130,29 @@ def validate_lab(
                            f"{caught_here} of its {len(wrong.expect_fail)} failing checks, the rest await the private run"
                            + (f" — passes {', '.join(slipped)}" if slipped else ""))
                 run.restore()
-            never = sorted(check_ids - caught)
-            result.add(not never, f"{framework}: every check fails on some wrong solution"
-                       + (f" — never failed: {', '.join(never)}" if never else ""))
         release = releases[framework]
         result.add(release.up_to_date, f"{framework} student notebook {release.path.name} is "
                    + ("up to date" if release.up_to_date else "missing or out of date: run `grader release`"))
-        if not release.path.is_file():
-            continue
-        say(f"{framework}: student notebook")
-        with Grading(lab, framework, seed, progress) as run:
-            events = run.execute(read_notebook(release.path), release.path.name)
-            result.add(not events, f"{framework} student notebook runs without error"
-                       + "".join(f"\n    cell {e.index + 1} {e.status}: {e.message}" for e in events))
-            scored = [c for c in run.judge() if c.score > 0]
-            result.add(not scored, f"{framework} student notebook scores 0"
-                       + "".join(f"\n    {c.id} gave {c.score:g} points" for c in scored))
+        if release.path.is_file():
+            say(f"{framework}: student notebook")
+            with Grading(lab, framework, seed, progress) as run:
+                events = run.execute(read_notebook(release.path), release.path.name)
+                result.add(not events, f"{framework} student notebook runs without error"
+                           + "".join(f"\n    cell {e.index + 1} {e.status}: {e.message}" for e in events))
+                judged = run.judge()
+                scored = [c for c in judged if c.score > 0]
+                result.add(not scored, f"{framework} student notebook scores 0"
+                           + "".join(f"\n    {c.id} gave {c.score:g} points" for c in scored))
+                # an oracle check's wrong solution of last resort: the stubs (NotImplementedError) it was released with
+                stubbed = {c.id for c in judged if c.id in oracle_ids and c.status == FAILED}
+                passed_stub = sorted(oracle_ids - stubbed)
+                caught |= stubbed
+                if oracle_ids:
+                    result.add(not passed_stub, f"{framework}: every oracle check fails on the released stubs"
+                               + (f" — passes on a stub raising NotImplementedError: {', '.join(passed_stub)}"
+                                  if passed_stub else ""))
+        never = sorted(check_ids - caught)
+        result.add(not never, f"{framework}: every check fails on some wrong solution"
+                   + (" (the released stubs count for oracle checks)" if oracle_ids else "")
+                   + (f" — never failed: {', '.join(never)}" if never else ""))
     return result
