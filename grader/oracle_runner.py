@@ -191,4 +191,5 @@ def generated_cases(lab_id: str, name: str, rng: np.random.Generator, framework:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     cases = getattr(module, name)(rng, framework)
-    return [{"args": list(case.get("args", [])), "kwargs": dict(case.get("kwargs", {}))} for case in cases]
+    return [{"args": list(case.get("args", [])), "kwargs": dict(case.get("kwargs", {})),
+             **({"probe_inputs": list(case["probe_inputs"])} if case.get("probe_inputs") else {})} for case in cases]

@@ -86,3 +86,48 @@ def test_validate_reports_an_oracle_check_left_as_todo(course):
     result = validate_lab(LAB, seed=0)
     assert not result.ok
     assert (False, "oracle check softmax: inputs still marked TODO: declare how to draw them") in result.lines
+
+
+TORCH_REFERENCE = '''import torch
+from torch import nn
+
+def make_encoder(n_in, n_hidden):
+    # grader: {dims: {i: [2, 5]}, args: [{int: i}, {int: [2, 6]}], probe_inputs: [{tensor: {shape: [3, i]}}], probe_values: true}
+    # BEGIN SOLUTION
+    return nn.Sequential(nn.Linear(n_in, n_hidden), nn.ReLU())
+    # END SOLUTION
+'''
+
+
+def test_a_returned_module_is_compared_by_its_parameters_and_outputs(course, tmp_path):
+    import nbformat
+
+    from grader.course import load_lab
+    from grader.grading import Grading
+    from grader.notebook import read_notebook
+    from grader.scaffold import new_lab
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell(TORCH_REFERENCE))
+    source = tmp_path / "encoder.ipynb"
+    nbformat.write(nb, source)
+    new_lab("92-encoder", source)
+    lab = load_lab("92-encoder")
+    assert lab.checks[0].params["probe_values"] is True and "torch" in lab.flavours
+    wrong = {
+        "def make_encoder(n_in, n_hidden):\n    return nn.Sequential(nn.Linear(n_in, n_hidden, bias=False), nn.ReLU())":
+            "trainable parameters",
+        "def make_encoder(n_in, n_hidden):\n    return nn.Sequential(nn.Linear(n_in, n_hidden), nn.Tanh())":
+            "applied to probe input 0",
+        "def make_encoder(n_in, n_hidden):\n    return nn.Linear(n_in, n_hidden).weight.detach()": "expected a model",
+    }
+    with Grading(lab, "torch", 4) as run:
+        run.execute(read_notebook(lab.flavours["torch"].reference))
+        (right,) = run.judge()
+        assert right.passed, right.message
+        run.snapshot()
+        for cell, words in wrong.items():
+            assert run.run_extra_cell(cell) == "ok"
+            (result,) = run.judge()
+            assert not result.passed and words in result.message, result.message
+            run.restore()

@@ -77,9 +77,15 @@ def draw_cases(params: dict[str, Any], seed: int, framework: str, lab_id: str = 
             dims[name] = _integer(bounds, rng, dims, f"dims/{name}")
         args = [_draw(spec, rng, dims, f"args/{i}") for i, spec in enumerate(params.get("args", []))]
         kwargs = {key: _draw(spec, rng, dims, f"kwargs/{key}") for key, spec in params.get("kwargs", {}).items()}
-        cases.append({"args": args, "kwargs": kwargs})
+        case = {"args": args, "kwargs": kwargs}
+        if params.get("probe_inputs"):  # what a returned model or layer is applied to, with the case's dims
+            case["probe_inputs"] = [_draw(spec, rng, dims, f"probe_inputs/{i}")
+                                    for i, spec in enumerate(params["probe_inputs"])]
+        cases.append(case)
     for example in params.get("examples", []):  # fixed cases written out in the spec (edge cases)
-        cases.append({"args": list(example.get("args", [])), "kwargs": dict(example.get("kwargs", {}))})
+        cases.append({key: value for key, value in (("args", list(example.get("args", []))),
+                                                     ("kwargs", dict(example.get("kwargs", {}))),
+                                                     ("probe_inputs", example.get("probe_inputs"))) if value is not None})
     return cases
 
 
@@ -158,15 +164,11 @@ def _to_kernel(value: Any) -> Any:
 
 def requests(params: dict[str, Any], seed: int, framework: str, lab_id: str = "") -> list[dict[str, Any]]:
     """The calls of one check as plain data (what the reference is asked, and how its answers are keyed)."""
-    probe_inputs = None
-    if params.get("probe_inputs"):
-        rng = np.random.default_rng([int(seed) % 2**63, int(params.get("seed", 0)), 1])
-        probe_inputs = [_draw(spec, rng, {}, f"probe_inputs/{i}") for i, spec in enumerate(params["probe_inputs"])]
     out = []
     for case in draw_cases(params, seed, framework, lab_id):
         request = {"function": str(params["function"]), "args": case["args"], "kwargs": case["kwargs"]}
-        if probe_inputs is not None:
-            request["probe_inputs"] = probe_inputs
+        if case.get("probe_inputs"):
+            request["probe_inputs"] = list(case["probe_inputs"])
             request["reseed"] = int(params.get("seed", 0))
         out.append(request)
     return out
