@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.checks.oracle import spec_problems
+from grader.checks.oracle import spec_problems, weaknesses
 from grader.course import load_lab
-from grader.errors import InputError
+from grader.errors import GraderError, InputError
 from grader.grading import PUBLIC, Grading
 from grader.notebook import read_notebook
 from grader.paths import private_root
@@ -109,6 +109,14 @@ def validate_lab(
                        f"{sum(c.status == PASSED for c in public)} passed from their recordings, "
                        f"{sum(c.status == SKIPPED for c in public)} await the private run"
                        + "".join(f"\n    {c.id}: {c.status}: {c.message}" for c in wrong_public))
+            for check in lab.checks_for(framework):
+                if check.kind == "oracle" and not spec_problems(check.params):
+                    try:
+                        weak = weaknesses(lab.id, framework, seed, check.params)
+                    except GraderError as exc:
+                        weak = [f"the reference could not answer ({exc})"]
+                    if weak:
+                        result.add(False, f"{framework} oracle check {check.id} is weak: {'; '.join(weak)}")
             caught: set[str] = set()
             run.snapshot()
             for wrong in load_wrong_solutions(lab.id, framework, wrong_root):

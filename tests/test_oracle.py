@@ -165,3 +165,19 @@ def test_inputs_from_a_generator_of_the_private_course(tmp_path, monkeypatch):
     assert np.array_equal(cases[0]["args"][0], oracle_kind.draw_cases(params, 3, "torch", "90-tiny")[0]["args"][0])
     with pytest.raises(Exception, match="not found"):
         oracle_kind.draw_cases(params, 3, "torch", "91-other")
+
+
+@pytest.mark.parametrize(("reference", "words"), [
+    (lambda call: _moving_average(*_as_kernel_sees(call)), None),
+    (lambda call: CallResult(True, {"value": np.ones(3)}), "returns the same value for every call"),
+    (lambda call: CallResult(False, error=CallError("ValueError", "no")), "raises on every call"),
+])
+def test_validate_is_told_what_makes_an_oracle_check_weak(reference, words, monkeypatch):
+    class Reference:
+        @staticmethod
+        def answers(lab_id, framework, seed, reqs):
+            return [reference(oracle_kind.kernel_call("r", request)) for request in reqs]
+
+    monkeypatch.setattr(oracle_kind, "oracle", Reference)
+    found = oracle_kind.weaknesses("90-tiny", "torch", 0, MOVING)
+    assert found == [] if words is None else words in found[0]

@@ -370,3 +370,21 @@ class OracleCall(CheckKind):
 
 
 KINDS = [OracleCall()]
+
+
+def weaknesses(lab_id: str, framework: str, seed: int, params: dict[str, Any]) -> list[str]:
+    """What makes an oracle check easy to pass without the work, judged from the reference's own answers."""
+    reqs = requests(params, seed, framework, lab_id)
+    expected = oracle.answers(lab_id, framework, seed, reqs)
+    if all(not answer.ok for answer in expected):
+        return ["the reference raises on every call: only the exception's type is compared"]
+    values = [answer.value for answer in expected if answer.ok]
+    if len(values) >= 2:
+        try:
+            for value in values[1:]:
+                compare_values(values[0]["value"] if "object" not in values[0] else values[0],
+                               value["value"] if "object" not in value else value, "", {"dtype": "exact"})
+        except Failed:
+            return []
+        return ["the reference returns the same value for every call: a function returning that constant passes"]
+    return []
