@@ -27,7 +27,8 @@ def _fail(message: str, code: int) -> None:
               help="The solved notebook (solution regions between '# BEGIN SOLUTION' and '# END SOLUTION').")
 @click.option("--framework", type=click.Choice(["keras", "torch"]),
               help="Flavour of the lab (default: the notebook's metadata or imports, else torch).")
-@click.option("--force", is_flag=True, help="Overwrite the spec, README and notebooks of an existing lab.")
+@click.option("--force", is_flag=True, help="Overwrite the spec, README and notebooks of an existing lab (without it, "
+              "a lab that lacks this flavour gets it added).")
 def new(lab: str, reference: Path, framework: str | None, force: bool) -> None:
     """Scaffold LAB from a solved notebook: one oracle check per solution function, the student notebook, a README."""
     from grader.scaffold import new_lab
@@ -40,6 +41,8 @@ def new(lab: str, reference: Path, framework: str | None, force: bool) -> None:
         _fail(str(exc), EXIT_INTERNAL)
     for path in made.written:
         click.echo(f"wrote {path}")
+    for note in made.notes:
+        click.echo(f"note: {note}")
     for function in made.functions:
         state = f"TODO inputs: {', '.join(function.todo)}" if function.todo else "inputs declared"
         click.echo(f"  check {function.name}: oracle, 1 point ({state})")

@@ -49,6 +49,7 @@ class Scaffold:
     reference: Path
     functions: list[Function]
     written: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def solution_functions(nb: nbformat.NotebookNode) -> list[Function]:
@@ -144,8 +145,11 @@ def new_lab(lab_id: str, reference: Path, framework: str | None = None, force: b
     lab_dir = assignments_dir() / lab_id
     private = private_root() or course_root()
     reference_rel = Path("reference") / framework / f"{lab_id}.ipynb"
-    if (lab_dir / "assignment.yaml").exists() and not force:
-        raise InputError(f"{lab_dir}: the lab exists already (--force overwrites its spec, README and notebooks)")
+    spec_path = lab_dir / "assignment.yaml"
+    existing = yaml.safe_load(spec_path.read_text()) if spec_path.is_file() and not force else None
+    if existing is not None and framework in (existing.get("flavours") or {}):
+        raise InputError(f"{lab_dir}: the lab exists already with a {framework} flavour (--force overwrites its "
+                         "spec, README and notebooks)")
     lab_dir.mkdir(parents=True, exist_ok=True)
     (lab_dir / "public").mkdir(exist_ok=True)
     out = Scaffold(lab_id, framework, lab_dir, private / reference_rel, functions)
@@ -161,21 +165,24 @@ def new_lab(lab_id: str, reference: Path, framework: str | None = None, force: b
     out.written.append(out.reference)
 
     title = _title(nb, lab_id)
+    flavour = {"notebook": f"{lab_id}-{framework}.ipynb", "reference": reference_rel.as_posix()}
+    if existing is not None:
+        spec = add_flavour(existing, framework, flavour, functions)
+        out.notes.append(f"added the {framework} flavour to {spec_path.name} (rewritten: its comments are not kept)")
+        spec_path.write_text(_header(functions) + yaml.safe_dump(spec, sort_keys=False, width=110,
+                                                                 default_flow_style=None))
+        out.written.append(spec_path)
+        out.written += write_release(build_release(load_lab(lab_id)))
+        return out
     spec = {
         "lab": lab_id,
         "title": title,
         "description": f"Scaffolded by `grader new` from {Path(reference).name}: one oracle check per function.",
         "api": [f.name for f in functions],
-        "flavours": {framework: {"notebook": f"{lab_id}-{framework}.ipynb", "reference": reference_rel.as_posix()}},
+        "flavours": {framework: flavour},
         "limits": {"cell_timeout": 60, "notebook_timeout": 300, "probe_timeout": 60},
-        "checks": [
-            {"id": re.sub(r"[^a-z0-9]+", "-", f.name.lower()).strip("-") or "check",
-             "title": f"{f.name} returns what the reference returns", "kind": "oracle", "points": 1,
-             "params": f.params}
-            for f in functions
-        ],
+        "checks": [_check(f) for f in functions],
     }
-    spec_path = lab_dir / "assignment.yaml"
     spec_path.write_text(_header(functions) + yaml.safe_dump(spec, sort_keys=False, width=110, default_flow_style=None))
     out.written.append(spec_path)
     readme = lab_dir / "README.md"
@@ -183,6 +190,45 @@ def new_lab(lab_id: str, reference: Path, framework: str | None = None, force: b
     out.written.append(readme)
     out.written += write_release(build_release(load_lab(lab_id)))
     return out
+
+
+def _check(function: Function, flavours: list[str] | None = None, taken: set[str] = frozenset()) -> dict[str, Any]:
+    check_id = base = re.sub(r"[^a-z0-9]+", "-", function.name.lower()).strip("-") or "check"
+    if check_id in taken and flavours:
+        check_id = f"{base}-{flavours[0]}"
+    number = 2
+    while check_id in taken:
+        check_id, number = f"{base}-{number}", number + 1
+    check: dict[str, Any] = {"id": check_id, "title": f"{function.name} returns what the reference returns",
+                             "kind": "oracle", "points": 1}
+    if flavours:
+        check["flavours"] = flavours
+    check["params"] = function.params
+    return check
+
+
+def add_flavour(spec: dict[str, Any], framework: str, flavour: dict[str, str], functions: list[Function]) -> dict[str, Any]:
+    """``spec`` with the flavour ``framework`` added: the oracle checks of functions both references define
+    apply to both; a function only the new reference defines gets a check of its own flavour, and the checks of
+    a function it does not define keep to the flavours they had."""
+    before = list(spec["flavours"])
+    spec["flavours"][framework] = flavour
+    names = {f.name for f in functions}
+    checked = set()
+    for check in spec["checks"]:
+        function = (check.get("params") or {}).get("function") if check.get("kind") == "oracle" else None
+        if function is not None:
+            checked.add(function)
+            if function not in names and "flavours" not in check:
+                check["flavours"] = before
+    taken = {check["id"] for check in spec["checks"]}
+    for function in functions:
+        if function.name not in checked:
+            spec["checks"].append(_check(function, [framework], taken))
+            taken.add(spec["checks"][-1]["id"])
+    api = list(spec.get("api", []))
+    spec["api"] = api + [f.name for f in functions if f.name not in api]
+    return spec
 
 
 def _header(functions: list[Function]) -> str:

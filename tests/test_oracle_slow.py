@@ -116,7 +116,7 @@ def test_a_returned_module_is_compared_by_its_parameters_and_outputs(course, tmp
     assert lab.checks[0].params["probe_values"] is True and "torch" in lab.flavours
     wrong = {
         "def make_encoder(n_in, n_hidden):\n    return nn.Sequential(nn.Linear(n_in, n_hidden, bias=False), nn.ReLU())":
-            "trainable parameters",
+            "parameters, got",
         "def make_encoder(n_in, n_hidden):\n    return nn.Sequential(nn.Linear(n_in, n_hidden), nn.Tanh())":
             "applied to probe input 0",
         "def make_encoder(n_in, n_hidden):\n    return nn.Linear(n_in, n_hidden).weight.detach()": "expected a model",

@@ -77,3 +77,30 @@ def test_grader_new_on_the_command_line(course):
     assert "check moving_average: oracle, 1 point (inputs declared)" in result.output
     bad = CliRunner().invoke(main, ["new", "tiny", "--from", str(NOTEBOOK)])
     assert bad.exit_code == 2 and "a lab id is two digits" in bad.output
+
+
+def test_grader_new_adds_a_second_flavour_to_a_lab(course, tmp_path):
+    import nbformat
+
+    from grader.course import load_lab
+    from grader.notebook import read_notebook
+    from grader.scaffold import new_lab
+
+    new_lab("90-tiny-numpy", NOTEBOOK, "torch")
+    nb = read_notebook(NOTEBOOK)
+    nb.cells = [cell for cell in nb.cells if "def summary" not in cell.source]
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "def clip(x, limit: float):\n    # BEGIN SOLUTION\n    return np.clip(x, -limit, limit)\n    # END SOLUTION"))
+    keras_reference = tmp_path / "keras_version.ipynb"
+    nbformat.write(nb, keras_reference)
+    made = new_lab("90-tiny-numpy", keras_reference, "keras")
+    assert made.notes and "added the keras flavour" in made.notes[0]
+    lab = load_lab("90-tiny-numpy")
+    assert set(lab.flavours) == {"torch", "keras"}
+    assert [c.id for c in lab.checks_for("torch")] == ["moving-average", "softmax", "count-params-dense", "summary"]
+    assert [c.id for c in lab.checks_for("keras")] == ["moving-average", "softmax", "count-params-dense", "clip"]
+    assert lab.checks[-1].params["args"] == [{"array": {"shape": [[2, 6], [2, 6]], "dtype": "float32"}},
+                                             {"float": [-2.0, 2.0]}]
+    assert lab.flavours["keras"].notebook.is_file() and lab.flavours["keras"].reference.is_file()
+    with pytest.raises(Exception, match="exists already with a keras flavour"):
+        new_lab("90-tiny-numpy", keras_reference, "keras")

@@ -329,7 +329,7 @@ def _compare_object(exp: dict[str, Any], val: dict[str, Any], text: str, params:
     if "object" not in val:
         raise Failed(f"{text}: expected a model or layer, got {fmt_shape(val.get('value'))}")
     if "n_params" in exp and exp.get("n_params") != val.get("n_params"):
-        raise Failed(f"{text}: expected {exp['n_params']} trainable parameters, got {val.get('n_params', 'none')}")
+        raise Failed(f"{text}: expected {exp['n_params']} parameters, got {val.get('n_params', 'none')}")
     for index, (e, g) in enumerate(zip(exp.get("outputs", []), val.get("outputs", []), strict=False)):
         what = f"{text} applied to probe input {index}"
         if e.get("ok") and not g.get("ok"):

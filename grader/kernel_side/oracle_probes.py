@@ -38,10 +38,6 @@ def _oracle_call(request, ns, arrays):
         return answer
     answer["object"] = _type_name(value)  # noqa: F821
     answer["value"] = None
-    try:
-        answer["n_params"] = count_parameters(value)  # noqa: F821 (adapter)
-    except Exception as exc:  # noqa: BLE001
-        answer["n_params_error"] = describe_error(exc)  # noqa: F821
     outputs = []
     for x in decode(xs, arrays):  # noqa: F821
         try:
@@ -49,4 +45,8 @@ def _oracle_call(request, ns, arrays):
         except Exception as exc:  # noqa: BLE001
             outputs.append({"ok": False, "error": describe_error(exc)})  # noqa: F821
     answer["outputs"] = outputs
+    try:  # after the outputs: a Keras layer has its weights once it has been called
+        answer["n_params"] = count_parameters(value)  # noqa: F821 (adapter)
+    except Exception as exc:  # noqa: BLE001
+        answer["n_params_error"] = describe_error(exc)  # noqa: F821
     return answer
