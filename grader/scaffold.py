@@ -20,10 +20,11 @@ from typing import Any
 import nbformat
 import yaml
 
-from grader.errors import InputError
+from grader.errors import InputError, SpecError
 from grader.notebook import identify, read_notebook
 from grader.paths import assignments_dir, course_root, private_root
 from grader.release import _BEGIN
+from grader.spec import validate_data
 
 _LAB_ID = re.compile(r"^[0-9]{2}-[a-z0-9-]+$")
 _HINT = re.compile(r"^\s*#\s*grader:\s*(?P<body>.+)$")
@@ -150,10 +151,27 @@ def new_lab(lab_id: str, reference: Path, framework: str | None = None, force: b
     if existing is not None and framework in (existing.get("flavours") or {}):
         raise InputError(f"{lab_dir}: the lab exists already with a {framework} flavour (--force overwrites its "
                          "spec, README and notebooks)")
-    lab_dir.mkdir(parents=True, exist_ok=True)
-    (lab_dir / "public").mkdir(exist_ok=True)
-    out = Scaffold(lab_id, framework, lab_dir, private / reference_rel, functions)
+    title = _title(nb, lab_id)
+    flavour = {"notebook": f"{lab_id}-{framework}.ipynb", "reference": reference_rel.as_posix()}
+    if existing is not None:
+        spec = add_flavour(existing, framework, flavour, functions)
+    else:
+        spec = {
+            "lab": lab_id,
+            "title": title,
+            "description": f"Scaffolded by `grader new` from {Path(reference).name}: one oracle check per function.",
+            "api": [f.name for f in functions],
+            "flavours": {framework: flavour},
+            "limits": {"cell_timeout": 60, "notebook_timeout": 300, "probe_timeout": 60},
+            "checks": [_check(f) for f in functions],
+        }
+    try:  # before anything is written
+        validate_data(spec, str(spec_path))
+    except SpecError as exc:  # e.g. a `# grader:` hint with a key oracle checks do not take
+        raise InputError(f"{exc} (check the `# grader:` hints of the reference)") from None
 
+    out = Scaffold(lab_id, framework, lab_dir, private / reference_rel, functions)
+    (lab_dir / "public").mkdir(parents=True, exist_ok=True)
     copy = nbformat.from_dict(dict(nb))
     copy.metadata["grader"] = {"lab": lab_id, "framework": framework}
     copy.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})
@@ -163,31 +181,14 @@ def new_lab(lab_id: str, reference: Path, framework: str | None = None, force: b
     out.reference.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(copy, out.reference)
     out.written.append(out.reference)
-
-    title = _title(nb, lab_id)
-    flavour = {"notebook": f"{lab_id}-{framework}.ipynb", "reference": reference_rel.as_posix()}
-    if existing is not None:
-        spec = add_flavour(existing, framework, flavour, functions)
-        out.notes.append(f"added the {framework} flavour to {spec_path.name} (rewritten: its comments are not kept)")
-        spec_path.write_text(_header(functions) + yaml.safe_dump(spec, sort_keys=False, width=110,
-                                                                 default_flow_style=None))
-        out.written.append(spec_path)
-        out.written += write_release(build_release(load_lab(lab_id)))
-        return out
-    spec = {
-        "lab": lab_id,
-        "title": title,
-        "description": f"Scaffolded by `grader new` from {Path(reference).name}: one oracle check per function.",
-        "api": [f.name for f in functions],
-        "flavours": {framework: flavour},
-        "limits": {"cell_timeout": 60, "notebook_timeout": 300, "probe_timeout": 60},
-        "checks": [_check(f) for f in functions],
-    }
     spec_path.write_text(_header(functions) + yaml.safe_dump(spec, sort_keys=False, width=110, default_flow_style=None))
     out.written.append(spec_path)
-    readme = lab_dir / "README.md"
-    readme.write_text(_readme(out, title))
-    out.written.append(readme)
+    if existing is not None:
+        out.notes.append(f"added the {framework} flavour to {spec_path.name} (rewritten: its comments are not kept)")
+    else:
+        readme = lab_dir / "README.md"
+        readme.write_text(_readme(out, title))
+        out.written.append(readme)
     out.written += write_release(build_release(load_lab(lab_id)))
     return out
 

@@ -104,3 +104,18 @@ def test_grader_new_adds_a_second_flavour_to_a_lab(course, tmp_path):
     assert lab.flavours["keras"].notebook.is_file() and lab.flavours["keras"].reference.is_file()
     with pytest.raises(Exception, match="exists already with a keras flavour"):
         new_lab("90-tiny-numpy", keras_reference, "keras")
+
+
+def test_a_hint_the_spec_does_not_take_is_refused_before_anything_is_written(course, tmp_path):
+    import nbformat
+
+    from grader.scaffold import new_lab
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "def f(x):\n    # grader: {args: [{int: 3}], tolerance: 0.1}\n    # BEGIN SOLUTION\n    return x\n    # END SOLUTION"))
+    path = tmp_path / "solved.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(Exception, match="tolerance"):
+        new_lab("93-hint", path, "torch")
+    assert not (course / "assignments" / "93-hint").exists() and not (course / "reference").exists()
