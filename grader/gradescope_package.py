@@ -120,6 +120,9 @@ def build_package(lab_id: str, out: Path, options: PackageOptions | None = None)
         # the rest of the private course the lab needs: its reference notebooks and the grader's numerics
         for reference in sorted((root / "reference").glob(f"*/{lab.id}.ipynb")):
             _entry(archive, f"private/{reference.relative_to(root).as_posix()}", reference.read_bytes())
+        generator = root / "reference" / "oracle_inputs" / f"{lab.id}.py"  # inputs of the lab's oracle checks
+        if generator.is_file():
+            _entry(archive, f"private/{generator.relative_to(root).as_posix()}", generator.read_bytes())
         numerics = root / "grader" / "numerics"
         if numerics.is_dir():
             for module in sorted(numerics.glob("*.py")):

@@ -330,3 +330,17 @@ def test_setup_installs_a_python_the_grader_runs_on_when_the_image_has_3_10(tmp_
 def test_setup_uses_the_images_python_when_it_is_new_enough(tmp_path):
     _, calls = _run_setup(tmp_path, old_python=False)
     assert f"python3 -m venv {tmp_path / 'venv'}" in calls and not [c for c in calls if c.startswith("uv ")]
+
+
+def test_the_zip_carries_the_input_generator_of_a_lab_with_oracle_checks(tmp_path, root):
+    import shutil
+
+    private = tmp_path / "course"
+    shutil.copytree(root / "assignments" / "01-rnn-cells", private / "assignments" / "01-rnn-cells")
+    (private / "reference" / "oracle_inputs").mkdir(parents=True)
+    (private / "reference" / "oracle_inputs" / "01-rnn-cells.py").write_text("def calls(rng, framework):\n    return []\n")
+    (private / "reference" / "oracle_inputs" / "02-tracing-vs-passfail.py").write_text("")
+    names = set(zipfile.ZipFile(build_package("01-rnn-cells", tmp_path / "ag.zip",
+                                              PackageOptions(private_root=private))).namelist())
+    assert "private/reference/oracle_inputs/01-rnn-cells.py" in names
+    assert not any("02-tracing" in name for name in names)  # only the lab's own
