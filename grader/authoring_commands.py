@@ -47,3 +47,48 @@ def new(lab: str, reference: Path, framework: str | None, force: bool) -> None:
         state = f"TODO inputs: {', '.join(function.todo)}" if function.todo else "inputs declared"
         click.echo(f"  check {function.name}: oracle, 1 point ({state})")
     click.echo(f"next: grader validate {lab}")
+
+
+@click.command(name="mutants")
+@click.argument("lab")
+@click.option("--framework", type=click.Choice(["keras", "torch"]),
+              help="Flavour whose reference is mutated (default: the lab's first).")
+@click.option("--function", "function", metavar="NAME", help="Mutate this student function only.")
+@click.option("--max-mutants", type=click.IntRange(min=1), metavar="N",
+              help="Grade at most N mutants, drawn with --seed (default: all).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Grading seed of the checks, and of the draw of --max-mutants.")
+@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), default=Path("mutants"),
+              show_default=True, help="Folder for the report (mutants_<lab>-<flavour>.md and .json).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Mutants graded at once (Dask workers).")
+@click.option("--sequential", is_flag=True, help="Grade one mutant after the other in this process, without Dask.")
+@click.option("--no-sandbox", is_flag=True, help="Run the kernels without bubblewrap.")
+def mutants(lab: str, framework: str | None, function: str | None, max_mutants: int | None, seed: int, out: Path,
+            jobs: int, sequential: bool, no_sandbox: bool) -> None:
+    """Mutation analysis: which plausible bugs in the reference's student functions LAB's checks let through.
+
+    Every function with a solution region is mutated one change at a time (operators, constants, slices, axes,
+    activations, removed statements, swapped arguments, flipped flags); mutants equal to the reference on the
+    checks' own inputs are left out as equivalent; the others are graded by the batch engine, and a mutant that
+    loses no point survives. The report shows every survivor as a diff.
+    """
+    from grader.mutants import MutantsError, analyse, killed_share, write_report
+
+    try:
+        analysis = analyse(lab, framework, function, max_mutants, seed, jobs, sequential, no_sandbox,
+                           progress=lambda message: click.echo(message, err=True))
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except (MutantsError, GraderError) as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    for name in analysis.functions():
+        counts = analysis.counts(name)
+        click.echo(f"  {name}: {killed_share(counts)} killed, {counts['equivalent']} equivalent, "
+                   f"{counts['survived']} survived" + (f", {counts['not graded']} not graded"
+                                                      if counts["not graded"] else ""))
+    totals = analysis.counts()
+    click.echo(f"{analysis.lab} {analysis.framework}: {killed_share(totals)} non-equivalent mutants killed "
+               f"({totals['equivalent']} equivalent of {totals['mutants']})")
+    for path in write_report(analysis, out):
+        click.echo(f"wrote {path}")

@@ -527,10 +527,11 @@ def _register_course_commands() -> None:
 _register_course_commands()
 
 
-def _register_authoring_commands() -> None:  # grader/authoring_commands.py: grader new
-    from grader.authoring_commands import new
+def _register_authoring_commands() -> None:  # grader/authoring_commands.py: grader new, grader mutants
+    from grader.authoring_commands import mutants, new
 
     main.add_command(new)
+    main.add_command(mutants)
 
 
 _register_authoring_commands()
