@@ -136,7 +136,8 @@ def sites(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[tuple[tu
 
                     def swap(n: ast.AST, i: int = i, new: type = new) -> None:
                         n.ops[i] = new()
-                    yield path, Site("comparison", f"{where}: {type(op).__name__} -> {new.__name__}", swap)
+                    which = f" (comparison {i + 1} of {len(node.ops)})" if len(node.ops) > 1 else ""
+                    yield path, Site("comparison", f"{where}: {type(op).__name__} -> {new.__name__}{which}", swap)
         if isinstance(node, ast.Constant) and id(node) not in axis:
             value = node.value
             if type(value) is bool:
