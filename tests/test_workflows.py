@@ -138,6 +138,21 @@ def test_the_student_install_takes_the_framework_and_only_what_the_lab_needs(lab
     assert f'"rnn-course-grader[{extras}]==0.1.0"' in readme
 
 
+def test_the_staff_workflow_and_the_gradescope_autograder_install_the_labs_extras(tmp_path):
+    """The staff's graded run and Gradescope's image take what the lab needs (and the staff extra for batch)."""
+    import zipfile
+
+    from grader.gradescope_package import build_package
+
+    lab = load_lab("02-tracing-vs-passfail")
+    [path] = write_staff_workflow(lab, tmp_path, StaffOptions("course", "lab2", "2026-12-01T23:59:00Z"))
+    assert '-e ".[keras,torch,pandas,sklearn,staff]"' in path.read_text()
+    archive = build_package("02-tracing-vs-passfail", tmp_path / "autograder.zip")
+    with zipfile.ZipFile(archive) as zipped:
+        setup = zipped.read("setup.sh").decode()
+    assert '"rnn-course-grader[keras,torch,pandas,sklearn]==0.1.0"' in setup and "staff" not in setup
+
+
 def test_no_starter_file_references_a_secret(starter_repo):
     for path in (p for p in starter_repo.rglob("*") if p.is_file()):
         text = path.read_text(errors="replace")
