@@ -31,7 +31,7 @@ from grader.probing import CallError, CallResult, Frame, Opaque, Raw
 FORMAT_VERSION = 1
 _CHECK_MODULES = ("grader.checks.rnn_cells", "grader.checks.windowing", "grader.checks.clipping",
                   "grader.checks.models", "grader.checks.tracing", "grader.checks.improving",
-                  "grader.checks.oracle")
+                  "grader.checks.oracle", "grader.checks.text")
 
 
 class NotRecorded(Exception):

@@ -34,6 +34,7 @@ LAB_EXTRAS: dict[str, tuple[str, ...]] = {
     "03-windowing-forecast": ("pandas",),
     "04-gradient-clipping": (),
     "05-improving-rnns": ("pandas",),
+    "06-text-classification": (),
 }
 ALL_LAB_EXTRAS = ("pandas", "sklearn")
 _SHA = re.compile(r"^[0-9a-f]{40}$")

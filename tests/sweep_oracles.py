@@ -960,8 +960,106 @@ def _lab04(framework: str, rng: np.random.Generator) -> Namespace:
             "train_step": train_step, "make_optimizer": make_optimizer, "input_gradient_norms": input_gradient_norms}
 
 
+# -- lab 06: a text classifier stand-in and a reader of the lab's grammar --------------------------------------
+
+class TextStandIn:
+    """Embedding (id 0: padding, masked) -> one recurrent layer, both directions if asked -> sigmoid unit.
+
+    A masked step keeps the state (Keras's mask, PyTorch's packed sequence); each direction's final state goes
+    to the head. ``reads_padding`` is the bug: the padding is read as input."""
+
+    def __init__(self, framework: str, vocab_size: int, embed_dim: int, units: int, bidirectional: bool,
+                 rng: np.random.Generator, *, reads_padding: bool = False) -> None:
+        self.framework, self.reads_padding = framework, reads_padding
+        self.table = rng.normal(size=(vocab_size, embed_dim)).astype(F32)
+        self.table[0] = 0.0
+        self.directions = [Recurrent("lstm", embed_dim, units, rng, f"lstm{'_reverse' * d}")
+                           for d in range(2 if bidirectional else 1)]
+        self.head_w = rng.uniform(-0.5, 0.5, size=(1, units * len(self.directions))).astype(F32)
+        self.head_b = rng.uniform(-0.1, 0.1, size=1).astype(F32)
+
+    def count_params(self) -> int:
+        return self.table.size + sum(layer.n_params(self.framework) for layer in self.directions) + \
+            self.head_w.size + self.head_b.size
+
+    def __call__(self, x: Any, training: bool = False) -> np.ndarray:
+        ids = np.asarray(x).astype(np.int64)
+        embedded = self.table[ids]
+        masked = None if self.reads_padding else ids == 0
+        finals = []
+        for direction, layer in enumerate(self.directions):
+            seq = embedded[:, ::-1] if direction else embedded
+            mask = None if masked is None else (masked[:, ::-1] if direction else masked)
+            finals.append(layer.run(seq, mask)[:, -1])
+        out = (np.concatenate(finals, axis=-1) @ self.head_w.T + self.head_b).astype(F32)
+        return _sigmoid(out)
+
+
+_POSITIVE = {"good", "great", "excellent", "fun", "lovely", "brilliant", "clever", "moving", "superb", "charming"}
+_NEGATIONS = {"not", "never", "hardly"}
+
+
+def _clause_polarity(tokens: list[str]) -> int:
+    """The polarity of a clause of the lab's grammar: its adjective's, flipped by a negation."""
+    adjective = next((t for t in tokens if t in _POSITIVE), None)
+    positive = adjective is not None
+    return int(positive != any(t in _NEGATIONS for t in tokens))
+
+
+def _read_review(text: str) -> int:
+    """The label the grammar gives: the single clause, the clause after "but", the main clause of "although"."""
+    tokens = text.lower().split()
+    if "but" in tokens:
+        return _clause_polarity(tokens[tokens.index("but") + 1:])
+    if tokens and tokens[0] == "although":
+        return _clause_polarity(tokens[tokens.index(",") + 1:])
+    if "although" in tokens:
+        return _clause_polarity(tokens[:tokens.index("although")])
+    return _clause_polarity(tokens)
+
+
+def predict_texts_reader(texts: list[str]) -> np.ndarray:
+    """A "trained" predictor: the grammar read in order, confident but not certain."""
+    return np.array([0.9 if _read_review(t) else 0.1 for t in texts], dtype=F32)
+
+
+def predict_texts_counts(texts: list[str]) -> np.ndarray:
+    """Bag of words: positive when the sentence holds more positive adjectives than negated clauses flip."""
+    out = []
+    for text in texts:
+        tokens = text.lower().split()
+        score = sum(t in _POSITIVE for t in tokens) - 0.5 * sum(t in _NEGATIONS for t in tokens)
+        out.append(0.7 if score > 0.5 else 0.3)
+    return np.array(out, dtype=F32)
+
+
+def _lab06(framework: str, rng: np.random.Generator) -> Namespace:
+    model_class = type("TextClassifier", (TextStandIn, KERAS_MODEL if framework == "keras" else TORCH_MODULE),
+                       {"__module__": "__main__", "__qualname__": "TextClassifier"})
+
+    def build_text_classifier(vocab_size, embed_dim, units, bidirectional=False):
+        return model_class(framework, vocab_size, embed_dim, units, bidirectional, rng)
+
+    return {"build_text_classifier": build_text_classifier, "predict_texts": predict_texts_reader,
+            "_text_model_class": model_class}
+
+
+def _wrong06(check_id: str, framework: str) -> tuple[str, Callable[[Namespace], None]]:
+    if check_id == "classifier":
+        def reads_padding(ns: Namespace) -> Callable:
+            model_class, rng = ns["_text_model_class"], np.random.default_rng(6)
+
+            def factory(vocab_size, embed_dim, units, bidirectional=False):
+                return model_class(framework, vocab_size, embed_dim, units, bidirectional, rng, reads_padding=True)
+            return factory
+        return "the padding read as input (no mask)", _replace("build_text_classifier", reads_padding)
+    if check_id == "accuracy":
+        return "a bag-of-words predictor", _replace("predict_texts", lambda ns: predict_texts_counts)
+    raise KeyError(f"no wrong solution for check {check_id!r}: add one to tests/sweep_oracles.py")
+
+
 _LABS = {"01-rnn-cells": _lab01, "02-tracing-vs-passfail": _lab02, "03-windowing-forecast": _lab03,
-         "04-gradient-clipping": _lab04, "05-improving-rnns": _lab05}
+         "04-gradient-clipping": _lab04, "05-improving-rnns": _lab05, "06-text-classification": _lab06}
 
 
 def student(lab_id: str, framework: str, seed: int = 0) -> Namespace:
@@ -1286,6 +1384,8 @@ def wrong_student(lab_id: str, framework: str, check_id: str, params: dict, seed
         said, patch = _wrong04(check_id, framework)
     elif lab_id == "05-improving-rnns":
         said, patch = _wrong05(check_id, framework, params)
+    elif lab_id == "06-text-classification":
+        said, patch = _wrong06(check_id, framework)
     else:
         raise KeyError(f"no stand-in students for lab {lab_id}: add them to tests/sweep_oracles.py")
     patch(ns)

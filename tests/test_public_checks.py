@@ -63,7 +63,7 @@ def test_a_stale_recording_and_an_unrecordable_check_await_the_private_run(monke
 
 # -- what a student reads: `grader --public check` ---------------------------------------------------------
 LABS = ["01-rnn-cells", "02-tracing-vs-passfail", "03-windowing-forecast", "04-gradient-clipping",
-        "05-improving-rnns"]
+        "05-improving-rnns", "06-text-classification"]
 # the grader's internal modules (grader/numerics/*.py): "rnn.torch_layer_forward" means nothing to a student
 INTERNAL = re.compile(r"\b(?:grader\.numerics|architecture|clipping|mooc|regularization|rnn|windowing)\.[a-z_]+")
 

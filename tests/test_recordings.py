@@ -25,7 +25,8 @@ VALUE_KINDS = {"cell_step", "run_sequence", "make_windows", "reshape_windows", "
 def _context(lab, framework, check, seed):
     """As a grading without the private course builds it (grader.grading.Grading.context)."""
     hidden = public_hidden_dir(lab)
-    return CheckContext(framework, np.random.default_rng([seed, zlib.crc32(check.id.encode())]), hidden, lab.id)
+    return CheckContext(framework, np.random.default_rng([seed, zlib.crc32(check.id.encode())]), hidden, lab.id,
+                        int(seed))
 
 
 def _replay(lab, framework, check, entry, answers):

@@ -19,6 +19,7 @@ WRONG_SOLUTIONS = {
     "03-windowing-forecast": 19,
     "04-gradient-clipping": 22,
     "05-improving-rnns": 28,
+    "06-text-classification": 24,
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.checks import clipping, improving, models, oracle, rnn_cells, tracing, windowing
+from grader.checks import clipping, improving, models, oracle, rnn_cells, text, tracing, windowing
 from grader.checks.registry import Registry
 
 registry = Registry()
@@ -13,5 +13,6 @@ registry.register_all(models.KINDS)
 registry.register_all(tracing.KINDS)
 registry.register_all(windowing.KINDS)
 registry.register_all(oracle.KINDS)
+registry.register_all(text.KINDS)
 
 __all__ = ["registry"]

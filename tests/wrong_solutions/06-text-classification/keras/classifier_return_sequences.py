@@ -1,0 +1,8 @@
+# The LSTM returns the whole sequence: one probability per step, (batch, max_len, 1), not many-to-one.
+# expect-fail: classifier
+def build_text_classifier(vocab_size, embed_dim, units, bidirectional=False):
+    inputs = keras.Input(shape=(None,), dtype="int32")
+    x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True)(inputs)
+    recurrent = keras.layers.LSTM(units, return_sequences=True)
+    x = keras.layers.Bidirectional(recurrent)(x) if bidirectional else recurrent(x)
+    return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))

@@ -1,0 +1,8 @@
+# A long text keeps its last max_len tokens instead of its first ones.
+# expect-fail: encode
+def encode(texts, vocabulary, max_len):
+    out = np.zeros((len(texts), max_len), dtype=np.int64)
+    for row, text in enumerate(texts):
+        ids = [vocabulary.get(token, 1) for token in tokenize(text)][-max_len:]
+        out[row, : len(ids)] = ids
+    return out
