@@ -34,7 +34,7 @@ from grader.mutation_operators import Mutant, function_mutants
 
 BEGIN = "# BEGIN SOLUTION"
 RESULT_MARK = "__GRADER_MUTANTS__"
-RECORDED_CALLS = 4  # per function and check: the first calls each check makes
+RECORDED_CALLS = 32  # per function and check: the first calls each check makes
 CALL_SECONDS = 20  # one call of a mutant on the equivalence inputs
 
 
@@ -447,7 +447,7 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
                                                               if k != "folder"},
         "recorded_calls": analysis.recorded, "totals": analysis.counts(),
         "functions": {name: analysis.counts(name) for name in analysis.functions()},
-        "mutants": [{**{k: v for k, v in asdict(case).items() if k not in ("original",)},
+        "mutants": [{**asdict(case),
                      "diff": case.diff() if case.status == "survived" else ""} for case in analysis.cases],
     }
 
@@ -473,6 +473,13 @@ def to_markdown(analysis: Analysis) -> str:
         c = analysis.counts(name)
         lines.append(f"| `{name}` | {c['mutants']} | {c['equivalent']} | {c['killed']} | {c['survived']} | "
                      f"{killed_share(c)} |")
+    equivalent = [c for c in analysis.cases if c.status == "equivalent"]
+    if equivalent:
+        lines += ["", "## Equivalent on the checks' inputs", "",
+                  "Not graded: on every call the checks made, these returned what the reference returns. Each is "
+                  "behaviour the checks never exercise (a default they always pass, an error they never provoke) "
+                  "or a true equivalent.", ""]
+        lines += [f"- {c.id}: {c.operator}, {c.description}" for c in equivalent]
     survivors = [c for c in analysis.cases if c.status == "survived"]
     lines += ["", "## Survivors", ""]
     if not survivors:

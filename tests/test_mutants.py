@@ -184,6 +184,9 @@ def test_the_report_shows_each_survivor_as_a_diff(tmp_path):
     survivor = cases[1]
     assert f"### {survivor.id}: operator, line 3: Add -> Sub" in text
     assert "-    return n_in * n_out + n_out\n+    return n_in * n_out - n_out" in text
+    equivalent = cases[2]
+    assert "## Equivalent on the checks' inputs\n" in text
+    assert f"- {equivalent.id}: {equivalent.operator}, {equivalent.description}\n" in text
     data = json.loads(written[1].read_text())
     assert data["totals"]["survived"] == 1
     assert [bool(item["diff"]) for item in data["mutants"]] == [False, True, False]
