@@ -440,7 +440,8 @@ def test_a_submissions_expected_time_is_its_flavours_else_the_slowest_flavours()
     assert keras > torch > 0
     assert batch.expected_seconds(lab, "torch") == torch and batch.expected_seconds(lab, "keras") == keras
     assert batch.expected_seconds(lab, None) == keras and batch.expected_seconds(lab, "jax") == keras
-    for lab_id in ("01-rnn-cells", "02-tracing-vs-passfail", "04-gradient-clipping", "05-improving-rnns"):
+    for lab_id in ("01-rnn-cells", "02-tracing-vs-passfail", "04-gradient-clipping", "05-improving-rnns",
+                   "06-text-classification"):
         assert all(flavour.grading_seconds for flavour in load_lab(lab_id).flavours.values()), lab_id
 
 
