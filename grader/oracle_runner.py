@@ -175,10 +175,11 @@ def run_reference(lab: Any, framework: str, seed: int, reqs: list[dict[str, Any]
     return [results[f"r{i}"] for i in range(len(reqs))]
 
 
-def generated_cases(lab_id: str, name: str, rng: np.random.Generator, framework: str) -> list[dict[str, Any]]:
+def generated_cases(lab_id: str, name: str, entropy: list[int], framework: str) -> list[dict[str, Any]]:
     """Inputs from a generator of the private course: ``generator: NAME`` calls ``NAME(rng, framework)`` in
-    ``reference/oracle_inputs/<lab>.py`` (beside the reference notebooks, never shipped); it returns
-    ``[{"args": [...], "kwargs": {...}}]``."""
+    ``reference/oracle_inputs/<lab>.py`` (beside the reference notebooks, never shipped), ``rng`` NumPy's
+    generator seeded with ``entropy``; it returns ``[{"args": [...], "kwargs": {...}}]``."""
+    rng = np.random.default_rng(entropy)
     from grader.paths import private_root
 
     private = private_root()

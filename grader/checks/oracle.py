@@ -66,10 +66,10 @@ def draw_cases(params: dict[str, Any], seed: int, framework: str, lab_id: str = 
     problems = spec_problems(params)
     if problems:
         raise OracleSpecError("; ".join(problems))
-    rng = np.random.default_rng([int(seed) % 2**63, int(params.get("seed", 0)),
-                                 zlib.crc32(str(params["function"]).encode())])
-    if "generator" in params:
-        return oracle.generated_cases(lab_id, str(params["generator"]), rng, framework)
+    entropy = [int(seed) % 2**63, int(params.get("seed", 0)), zlib.crc32(str(params["function"]).encode())]
+    if "generator" in params:  # the seed words, not a Generator: a recording looks the call up by its arguments
+        return oracle.generated_cases(lab_id, str(params["generator"]), entropy, framework)
+    rng = np.random.default_rng(entropy)
     cases = []
     for _ in range(int(params.get("cases", DEFAULT_CASES))):
         dims: dict[str, int] = {}
