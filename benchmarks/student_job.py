@@ -134,8 +134,8 @@ def render(results: Path) -> str:
     runs = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
     mb = 1024 * 1024
     lines = [
-        "| run | extras | cold: venv + torch + grader install (s) | packages | environment (MB) | cold check (s) "
-        "| env. cache: archive (MB), restore + check (s) | pip cache (MB): install + check (s) | score |",
+        "| run | extras | cold: venv + torch + grader install (s) | packages | environment (MiB) | cold check (s) "
+        "| env. cache: archive (MiB), restore + check (s) | pip cache (MiB): install + check (s) | score |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
@@ -161,9 +161,10 @@ def render(results: Path) -> str:
 def interleave(works: list[Path], framework: str, rounds: int) -> dict[str, list[list[float]]]:
     """The cached path again, the runs' environments taking turns: restore (zstd tarball) + the public check."""
     times: dict[str, list[list[float]]] = {str(work): [] for work in works}
-    for _ in range(rounds):
-        for work in works:
+    for turn in range(rounds):
+        for work in works if turn % 2 == 0 else works[::-1]:  # A B, B A, ...: neither always goes first
             shutil.rmtree(work / "venv", ignore_errors=True)
+            subprocess.run(["sync"], check=True)  # the removal's writes are not the restore's to pay
             restore = _run(["tar", "-I", "zstd", "-xf", str(work / "venv.tar.zst"), "-C", str(work)])
             check = _public_check(work / "venv", framework, work)
             times[str(work)].append([round(restore, 1), round(check, 1), round(restore + check, 1)])
