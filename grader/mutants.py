@@ -137,6 +137,19 @@ def mutant_notebook(nb: nbformat.NotebookNode, case: Case) -> nbformat.NotebookN
 RECORD_CODE = r'''
 import copy as __mut_copy, functools as __mut_functools
 __mut_calls, __mut_originals, __mut_per_check, __mut_phase = {}, {}, {}, ""
+def __mut_clone(call):
+    # a deep copy that keeps the gradients of a module's parameters (a Parameter's own deepcopy drops them)
+    import sys
+    new = __mut_copy.deepcopy(call)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        olds, news = [*call[0], *call[1].values()], [*new[0], *new[1].values()]
+        for old, copied in zip(olds, news):
+            if isinstance(old, torch.nn.Module):
+                for a, b in zip(old.parameters(), copied.parameters()):
+                    if a.grad is not None:
+                        b.grad = a.grad.detach().clone()
+    return new
 def __mut_wrap(__name, __fn):
     @__mut_functools.wraps(__fn)
     def __mut_wrapper(*args, **kwargs):
@@ -145,7 +158,7 @@ def __mut_wrap(__name, __fn):
         if per_check[0] < %(limit)d:
             per_check[0] += 1
             try:
-                calls.append(__mut_copy.deepcopy((args, kwargs)))
+                calls.append(__mut_clone((args, kwargs)))
             except Exception:
                 pass
         return __fn(*args, **kwargs)
@@ -161,7 +174,7 @@ RESTORE_CODE = "globals().update(__mut_originals)\n"
 # Runs after the checks: calls the reference's and each mutant's definition on the recorded arguments.
 COMPARE_CODE = r'''
 def __mut_compare(__sources, __mutants, __seconds):
-    import copy, json, random, signal, sys
+    import json, random, signal, sys
     import numpy as np
     base = {k: v for k, v in globals().items() if not k.startswith("__mut_")}
 
@@ -189,7 +202,8 @@ def __mut_compare(__sources, __mutants, __seconds):
                 return np.array(v.detach().cpu().numpy())
             if isinstance(v, torch.nn.Module):
                 return ("module", type(v).__name__, repr(v), [m.training for m in v.modules()],
-                        {k: fp(t, depth + 1) for k, t in v.state_dict().items()})
+                        {k: fp(t, depth + 1) for k, t in v.state_dict().items()},
+                        [fp(q.grad, depth + 1) for q in v.parameters()])
             if isinstance(v, torch.optim.Optimizer):
                 return ("optimizer", type(v).__name__,
                         [{k: fp(x, depth + 1) for k, x in g.items() if k != "params"} for g in v.param_groups])
@@ -236,7 +250,7 @@ def __mut_compare(__sources, __mutants, __seconds):
         raise Slow()
 
     def run(fn, call):
-        args, kwargs = copy.deepcopy(call)
+        args, kwargs = __mut_clone(call)
         seed()
         old = signal.signal(signal.SIGALRM, alarm)
         signal.alarm(__seconds)

@@ -70,3 +70,52 @@ def test_grader_mutants_kills_a_known_bug_and_reports_a_survivor(course, tmp_pat
     totals = data["totals"]
     assert totals["survived"] == 1 and totals["killed"] == totals["mutants"] - 1
     assert f"{LAB} torch: {totals['killed']}/{totals['killed'] + 1}" in result.output
+
+
+TRAIN_STEP = """def train_step(model, optimizer, x, y):
+    model.train()
+    optimizer.zero_grad()
+    loss = ((model(x) - y) ** 2).mean()
+    loss.backward()
+    optimizer.step()
+    return float(loss.detach())
+"""
+
+
+def test_a_training_step_is_compared_with_the_gradients_its_model_came_with():
+    """A check hands train_step a model whose parameters hold stale gradients: the recorded copy keeps them, so
+    a step without ``zero_grad()`` is not taken for an equivalent (a Parameter's deepcopy drops ``.grad``)."""
+    import ast
+    import contextlib
+    import io
+
+    import torch
+
+    from grader import mutants as m
+    from grader.mutation_operators import function_mutants
+
+    namespace: dict = {"torch": torch}
+    exec(TRAIN_STEP, namespace)
+    exec(m.RECORD_CODE % {"limit": m.RECORDED_CALLS, "names": ["train_step"]}, namespace)
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    x, y = torch.randn(4, 3), torch.randn(4, 1)
+    for p in model.parameters():
+        p.grad = torch.ones_like(p)  # left over from an earlier step
+    namespace["train_step"](model, optimizer, x, y)
+    model.eval()  # the next call gets a model in evaluation mode
+    namespace["train_step"](model, optimizer, x, y)
+    exec(m.RESTORE_CODE, namespace)
+    cases = [m.Case(f"c{i}", "train_step", mu.operator, mu.description, 0, mu.source, "")
+             for i, mu in enumerate(function_mutants(ast.parse(TRAIN_STEP).body[0]))]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(m.COMPARE_CODE % {"mark": m.RESULT_MARK, "sources": {"train_step": TRAIN_STEP}, "seconds": 10,
+                               "mutants": {case.id: (case.function, case.source) for case in cases}}, namespace)
+    line = [text for text in printed.getvalue().splitlines() if text.startswith(m.RESULT_MARK)][0]
+    verdicts = {case.description: verdict for case, verdict in
+                zip(cases, json.loads(line[len(m.RESULT_MARK):]).values(), strict=True)}
+    assert verdicts["line 3: removed `optimizer.zero_grad()`"] == "differs"
+    assert verdicts["line 2: removed `model.train()`"] == "differs"  # the training flag is compared too
+    assert verdicts["line 4: Sub -> Add"] == "differs"
