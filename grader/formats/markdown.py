@@ -68,7 +68,7 @@ def render(report: Report) -> str:
         lines += [*_block(report.warnings, "WARNING"), ""]
     lines += ["| | check | points |", "|---|---|---|"]
     for check in report.checks:
-        earned = "pending" if check.status == SKIPPED else points(check.score)
+        earned = "–" if check.status == SKIPPED else points(check.score)  # neither earned nor lost yet (⏳)
         lines.append(f"| {_ICON.get(check.status, '❌')} | **{_cell(check.id)}** — {_cell(check.title)} | "
                      f"{earned}/{points(check.max_score)} |")
     lost = [check for check in report.checks if check.status not in (PASSED, SKIPPED)]
