@@ -140,6 +140,15 @@ class Row:
     seed: int | None = None
     grader_version: str = ""
     resumed: bool = False
+    # the late policy (grader collect --course): the push, the student's deadline, lateness, penalty; score is then
+    # the final score and raw_score what the checks gave (None: no late policy)
+    pushed_at: str = ""
+    deadline: str = ""
+    hours_late: float = 0.0
+    penalty_percent: float = 0.0
+    late_reason: str = ""
+    raw_score: float | None = None
+    counted: bool = True  # False: a push of a course counting the best, superseded by a better one
     # the validated JSON report, for the class summary (not a gradebook column)
     report: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -807,7 +816,7 @@ def grade_class(paths: Sequence[Path], options: BatchOptions, how: ClassOptions,
     :class:`InputError` raised before any grading. ``ready`` is called once all of that has passed, before the
     engine starts.
     """
-    from grader import class_summary, gradebook
+    from grader import class_summary, gradebook, late_grades
 
     out = options.out_dir
     submissions = find_submissions(paths, exclude=[out])
@@ -833,6 +842,7 @@ def grade_class(paths: Sequence[Path], options: BatchOptions, how: ClassOptions,
     with make_engine(how.jobs, how.scheduler, how.sequential) as engine:
         result = grade_batch(submissions, options, engine, listener)
         engine_notes = list(getattr(engine, "notes", []))
+    late_grades.apply(result.rows, late_grades.records(paths), GRADED)
     written = [out / "grades.csv"]
     gradebook.write_grades_csv(result.rows, written[0])
     if roster is not None or how.gradebooks:
@@ -843,8 +853,9 @@ def grade_class(paths: Sequence[Path], options: BatchOptions, how: ClassOptions,
         for kind in how.gradebooks:
             written.append(out / f"gradebook-{kind}.csv")
             gradebook.write_export(book, result.rows, result.labs, kind, written[-1], how.assignment)
-    summary = class_summary.summarize(result.rows, result.seconds)
+    summary = class_summary.summarize(late_grades.counted(result.rows), result.seconds)  # superseded pushes aside
     summary.notes += engine_notes
+    summary.notes += [line for line in [late_grades.summary_line(result.rows)] if line]
     if roster is not None:
         book = gradebook.build_gradebook(result.rows, roster)
         if book.missing:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader import late_grades
 from grader.collect import MANIFEST, Collection, read_manifest
 from grader.errors import InputError
 from grader.formats import inert
@@ -73,9 +74,10 @@ def comment_body(row: Any, out_dir: Path, manifest: Collection) -> str | None:
     student = manifest.students.get(row.student)
     commit = f"`{student.commit[:12]}`" if student and student.commit else "your last commit"
     lab = row.lab or "lab"
+    when = late_grades.which_commit(student, row) or f"{commit}, the last one before the deadline ({manifest.deadline})"
     header = [_graded_marker(lab, row.name),
-              f"**Graded run** of commit {commit}, the last one before the deadline ({manifest.deadline}). "
-              "This report, not the one your pushes produce, is your grade.", ""]
+              f"**Graded run** of commit {when}. "
+              "This report, not the one your pushes produce, is your grade.", "", *late_grades.feedback_lines(row)]
     if row.status == GRADED:
         report = out_dir / f"{row.name}.md"
         try:
@@ -163,7 +165,7 @@ def post_class_feedback(paths: Iterable[Path], rows: Sequence[Any], out_dir: Pat
                         progress: Callable[[FeedbackOutcome], None] | None = None) -> list[FeedbackOutcome]:
     """Everything ``--post-feedback`` does after the batch: find the manifest, plan, post (or write out)."""
     manifest = find_manifest(paths)
-    items, skipped = plan_feedback(rows, out_dir, manifest)
+    items, skipped = plan_feedback(late_grades.counted(rows), out_dir, manifest)
     for outcome in skipped:
         if progress is not None:
             progress(outcome)

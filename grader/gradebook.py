@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader import late_grades
 from grader.batch import GRADED, Row
 from grader.errors import InputError
 
@@ -63,9 +64,10 @@ def write_grades_csv(rows: Sequence[Row], path: Path) -> None:
     No timing goes in (it is in the summary): the same seed gives the same file whatever engine graded it.
     """
     ids = check_columns(rows)
+    late = late_grades.columns(rows)  # the late policy's columns, when the collection applied one
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow([*GRADES_IDENTITY, *(column for pair in _check_headers(ids) for column in pair),
+        writer.writerow([*GRADES_IDENTITY, *late, *(column for pair in _check_headers(ids) for column in pair),
                          *GRADES_TRAILER])
         for row in rows:
             graded = row.status == GRADED
@@ -75,7 +77,8 @@ def write_grades_csv(rows: Sequence[Row], path: Path) -> None:
                 cells.append(_points(row.check_max[check_id]) if graded and check_id in row.check_max else "")
             writer.writerow([text_cell(row.name), text_cell(row.student), text_cell(row.notebook), row.status,
                              row.lab, row.framework, _points(row.score) if graded else "",
-                             _points(row.max_score) if graded else "", *cells,
+                             _points(row.max_score) if graded else "",
+                             *(late_grades.cells(row, graded) if late else []), *cells,
                              "" if row.seed is None else row.seed, row.grader_version, text_cell(row.message)])
 
 
@@ -207,13 +210,16 @@ def write_export(book: Gradebook, rows: Sequence[Row], labs: Sequence[str], kind
                 writer.writerow([total.student.name or total.student.github_username, "", total.student.identifier,
                                  "", "", *("" if s is None else _points(s) for s in scores)])
         else:
-            writer.writerow(["identifier", "github_username", "name", *columns, "total", "max_total"])
+            late = late_grades.export_columns(rows, labs)
+            writer.writerow(["identifier", "github_username", "name", *columns, "total", "max_total", *late])
             writer.writerow(["", "", "points possible", *possible,
-                             _points(sum(lab_points(rows, lab) for lab in labs)), ""])
+                             _points(sum(lab_points(rows, lab) for lab in labs)), "", *[""] * len(late)])
             for total in book.students:
                 student = total.student
                 scores = [total.lab_score(lab) for lab in labs]
                 writer.writerow([student.identifier if student else "", student.github_username if student else text_cell(total.key),
                                  student.name if student else "", *("" if s is None else _points(s) for s in scores),
                                  _points(total.total(labs)),
-                                 _points(sum(lab_points(rows, lab) for lab in labs))])
+                                 _points(sum(lab_points(rows, lab) for lab in labs)),
+                                 *(late_grades.export_cells([r for r in total.rows if r.status == GRADED])
+                                   if late else [])])
