@@ -20,6 +20,7 @@ import ast
 import difflib
 import json
 import random
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -370,12 +371,21 @@ def grade_cases(lab: Any, framework: str, cases: list[Case], seed: int = 0, jobs
     """Grade the reference and every case not equivalent through the batch engine; set each case's status.
 
     Returns the reference's row (score, per-check scores)."""
-    from grader.batch import BatchOptions, ClassOptions, grade_class
     from grader.notebook import read_notebook
 
     flavour = lab.flavours[framework]
     nb = read_notebook(flavour.reference)
     folder = Path(tempfile.mkdtemp(prefix="grader-mutants-", dir=work))
+    try:
+        return _grade_in(folder, lab, framework, nb, cases, seed, jobs, sequential, no_sandbox)
+    finally:  # the mutants and their reports are the analysis's own: nothing of them is kept
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _grade_in(folder: Path, lab: Any, framework: str, nb: nbformat.NotebookNode, cases: list[Case], seed: int,
+              jobs: int, sequential: bool, no_sandbox: bool) -> dict[str, Any]:
+    from grader.batch import BatchOptions, ClassOptions, grade_class
+
     submissions, out = folder / "submissions", folder / "out"
     submissions.mkdir()
     graded = [case for case in cases if case.equivalence != "equivalent"]
@@ -401,8 +411,7 @@ def grade_cases(lab: Any, framework: str, cases: list[Case], seed: int = 0, jobs
         case.score = row.score
         case.failed_checks = sorted(check for check in passed if row.checks.get(check, 0.0) < reference.checks[check])
         case.status = "killed" if row.score < reference.score or case.failed_checks else "survived"
-    return {"score": reference.score, "max_score": reference.max_score, "checks": dict(reference.checks),
-            "folder": str(folder)}
+    return {"score": reference.score, "max_score": reference.max_score, "checks": dict(reference.checks)}
 
 
 # -- the whole analysis and its report -----------------------------------------------------------------
@@ -457,8 +466,7 @@ def analyse(lab_id: str, framework: str | None = None, function: str | None = No
 def to_json(analysis: Analysis) -> dict[str, Any]:
     return {
         "lab": analysis.lab, "framework": analysis.framework, "seed": analysis.seed,
-        "seconds": round(analysis.seconds, 1), "reference": {k: v for k, v in analysis.reference.items()
-                                                              if k != "folder"},
+        "seconds": round(analysis.seconds, 1), "reference": analysis.reference,
         "recorded_calls": analysis.recorded, "totals": analysis.counts(),
         "functions": {name: analysis.counts(name) for name in analysis.functions()},
         "mutants": [{**asdict(case),
