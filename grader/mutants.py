@@ -457,6 +457,11 @@ def analyse(lab_id: str, framework: str | None = None, function: str | None = No
         raise InputError(f"no mutants: the {framework} reference of {lab_id} has no student function to mutate")
     progress(f"{len(cases)} mutants; running the reference and filtering the equivalent ones")
     baseline = filter_equivalent(lab, framework, cases, seed, use_sandbox=False if no_sandbox else None)
+    wrapped_failures = [check for check, status in baseline.checks.items() if status != "passed"]
+    if wrapped_failures:  # a check that inspects the function itself: its calls may be missing from the recording
+        progress(f"note: with its functions wrapped to record their calls, the reference did not pass "
+                 f"{', '.join(wrapped_failures)}; mutants of the functions those checks call may be taken for "
+                 "equivalent too readily")
     equivalent = sum(c.equivalence == "equivalent" for c in cases)
     progress(f"{equivalent} equivalent on the checks' inputs; grading {len(cases) - equivalent} mutants")
     reference_row = grade_cases(lab, framework, cases, seed, jobs, sequential, no_sandbox)
