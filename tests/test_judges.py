@@ -49,6 +49,25 @@ def test_cell_step_explains_a_forgotten_cell_state():
     assert "max abs error" in verdict.message and "ignores c_prev" in verdict.message
 
 
+def _run_sequence(default):
+    def respond(call):
+        if call["function"] != "run_sequence":
+            return _right_step("lstm")(call)
+        cell, xs, p = call["args"]
+        mode = call["kwargs"].get("return_sequences", default)
+        sequence = rnn.run_sequence(cell, np.asarray(xs, dtype=np.float64), p, return_sequences=True)
+        return CallResult(True, sequence if mode else sequence[:, -1])
+    return respond
+
+
+def test_run_sequence_returns_sequences_by_default():
+    kind = registry.get("run_sequence")
+    assert _answer(kind, {"cell": "lstm"}, _ctx(), _run_sequence(default=True)).passed
+    # the contract fixes the default (return_sequences=True): a flipped default loses the check
+    verdict = _answer(kind, {"cell": "lstm"}, _ctx(), _run_sequence(default=False))
+    assert not verdict.passed and "left to its default" in verdict.message
+
+
 def test_wrong_shape_is_reported_with_both_shapes():
     verdict = _answer(registry.get("cell_step"), {"cell": "rnn"}, _ctx(),
                       lambda call: CallResult(True, np.zeros((1, 1))))

@@ -120,7 +120,9 @@ class RunSequence(CheckKind):
     def plan(self, params: dict[str, Any], ctx: CheckContext) -> Plan:
         cell = params["cell"]
         calls = []
-        for index, (batch, steps, m, n) in enumerate(params.get("cases", self.default_cases)):
+        cases = list(params.get("cases", self.default_cases))
+        default_at = min(1, len(cases) - 1)  # a case with T > 1, where the default's shape tells
+        for index, (batch, steps, m, n) in enumerate(cases):
             p = rnn.random_params(cell, m, n, ctx.rng)
             xs = ctx.rng.normal(size=(batch, steps, m)).astype(_F32)
             for mode in (True, False):
@@ -128,6 +130,9 @@ class RunSequence(CheckKind):
                     "id": f"case{index}-{'seq' if mode else 'last'}", "probe": "call", "function": "run_sequence",
                     "args": [cell, xs, p], "kwargs": {"return_sequences": mode},
                 })
+            if index == default_at:  # the contract's default: return_sequences=True (the same inputs, nothing drawn)
+                calls.append({"id": f"case{index}-default", "probe": "call", "function": "run_sequence",
+                              "args": [cell, xs, p], "kwargs": {}})
         # the student's own step function on a first step, to tell a wrong step from a wrong loop
         p = rnn.random_params(cell, 3, 2, ctx.rng)
         x, h, c = (ctx.rng.normal(size=shape).astype(_F32) for shape in ((2, 3), (2, 2), (2, 2)))
@@ -145,9 +150,10 @@ class RunSequence(CheckKind):
                 if call["id"] == "step":
                     continue
                 _, xs, p = call["args"]
-                mode = call["kwargs"]["return_sequences"]
+                mode = call["kwargs"].get("return_sequences", True)
                 batch, steps, m = xs.shape
-                text = (f"run_sequence({cell!r}, xs, p, return_sequences={mode}) with batch={batch}, T={steps}, "
+                given = f", return_sequences={mode}" if call["kwargs"] else " (return_sequences left to its default)"
+                text = (f"run_sequence({cell!r}, xs, p{given}) with batch={batch}, T={steps}, "
                         f"m={m}, n={p[rnn.PARAM_NAMES[cell][-1]].shape[0]}")
                 value = require_ok(results[call["id"]], text)
                 sequence = rnn.run_sequence(cell, xs, p, return_sequences=True)
@@ -165,7 +171,9 @@ class RunSequence(CheckKind):
                     elif self._step_is_wrong(cell, plan.calls[-1], results.get("step"), atol):
                         hint = f" — {cell}_step itself is wrong (see its check), and run_sequence uses it"
                     raise Failed(f"{failure}{hint}") from None
-            return f"run_sequence({cell!r}) matches in both modes on {(len(plan.calls) - 1) // 2} random sequences (T = 1 included)"
+            sequences = sum(1 for call in plan.calls if call["id"].endswith("-seq"))
+            return (f"run_sequence({cell!r}) matches in both modes and with the default on {sequences} random sequences "
+                    f"(T = 1 included)")
 
         return run_judge(body, details)
 
