@@ -380,23 +380,41 @@ def comment(report: Path) -> None:
 @click.option("--deadline", help="With --staff-workflow: the deadline, ISO 8601 with a zone.")
 @click.option("--by", type=click.Choice(["commit-date", "push"]), default="commit-date", show_default=True,
               help="With --staff-workflow: how its `grader collect` decides what came before the deadline.")
+@click.option("--course", "course_path", type=click.Path(path_type=Path),
+              help="With --staff-workflow, instead of --org/--prefix/--deadline: a course file inside DIRECTORY; the "
+                   "run collects each student at their own cut-off and starts after the latest one.")
 def starter(lab: str, directory: Path, framework: str | None, grader_version: str | None, grader_repo: str | None,
             grader_ref: str | None, classroom_reporter: bool, staff_workflow: bool, org: str | None,
-            prefix: str | None, deadline: str | None, by: str) -> None:
+            prefix: str | None, deadline: str | None, by: str, course_path: Path | None) -> None:
     """Write the GitHub Classroom template repository of LAB into DIRECTORY (no secret in it).
 
     With --staff-workflow, write the teaching staff's graded-run workflow instead.
     """
     from grader.course import load_lab
-    from grader.starter import StaffOptions, StarterOptions, write_staff_workflow, write_starter
+    from grader.starter import (
+        CourseStaffOptions,
+        StaffOptions,
+        StarterOptions,
+        write_staff_workflow,
+        write_starter,
+    )
 
     try:
         spec = load_lab(lab)  # an unknown lab first: no other option matters then
-        if staff_workflow:
+        if course_path is not None and not staff_workflow:
+            raise InputError("--course goes with --staff-workflow")
+        if staff_workflow and course_path is not None:
+            given = [name for name, value in (("--org", org), ("--prefix", prefix), ("--deadline", deadline)) if value]
+            if click.get_current_context().get_parameter_source("by") == click.core.ParameterSource.COMMANDLINE:
+                given.append("--by")  # the course's collect goes by GitHub's record of pushes
+            if given:
+                raise InputError(f"--course gives the organisation, prefix and deadlines: leave out {', '.join(given)}")
+            written = write_staff_workflow(spec, directory, CourseStaffOptions(course_path))
+        elif staff_workflow:
             missing = [name for name, value in (("--org", org), ("--prefix", prefix), ("--deadline", deadline))
                        if not value]
             if missing:
-                raise InputError(f"--staff-workflow needs {', '.join(missing)}")
+                raise InputError(f"--staff-workflow needs {', '.join(missing)} (or --course)")
             written = write_staff_workflow(spec, directory, StaffOptions(org, prefix, deadline, by=by))
         else:
             if not framework:

@@ -11,10 +11,11 @@ deadline, ``grader batch`` in the sandbox, each report posted on the student's F
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -175,8 +176,84 @@ def workflow(lab: Lab, framework: str, options: StarterOptions | None = None) ->
     )
 
 
-def staff_workflow(lab: Lab, staff: StaffOptions) -> str:
-    """The graded run for the staff's private repository (``.github/workflows/graded-<lab>.yml``)."""
+_DEADLINE_INPUT = """\
+      deadline:
+        description: "Deadline, ISO 8601 with a zone (default: <<deadline>>)"
+        required: false
+        type: string
+"""
+_COLLECT_AT_DEADLINE = """\
+      - name: Collect the submissions at the deadline
+        env:
+          GITHUB_TOKEN: ${{ secrets.CLASSROOM_TOKEN }}
+          DEADLINE: ${{ inputs.deadline || '<<deadline>>' }}
+        run: grader collect --org <<org>> --prefix <<prefix>> --deadline "$DEADLINE" --by <<by>> --out submissions
+"""
+# The course file gives each student's own deadline and cut-off (extensions, late policy); GitHub's record
+# of pushes decides what came before it.
+_COLLECT_BY_COURSE = """\
+      - name: Collect each submission at its student's own cut-off
+        env:
+          GITHUB_TOKEN: ${{ secrets.CLASSROOM_TOKEN }}
+        run: grader collect --course <<course>> --lab <<lab>> --out submissions
+"""
+
+
+@dataclass(frozen=True)
+class CourseStaffOptions:
+    """The staff workflow of a lab of the course file ``course`` (a file inside the staff repository)."""
+
+    course: Path
+    extras: str = "keras,torch"
+
+
+def _cron(moment: datetime) -> str:
+    """GitHub's cron line (UTC) for the first whole minute 15 minutes after ``moment`` or later."""
+    run_at = moment.astimezone(UTC).replace(tzinfo=None) + timedelta(minutes=15)
+    if run_at.second or run_at.microsecond:
+        run_at = run_at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return f"{run_at.minute} {run_at.hour} {run_at.day} {run_at.month} *"
+
+
+def latest_cutoff(course, lab_id: str) -> datetime:
+    """The latest time a push of any student of ``lab_id`` can still count (``course``: a course file).
+
+    Each student's cut-off comes from the course file's window (the last accepted time or ``max_late_hours``,
+    moved by the student's extension); a policy without one stops counting a push once its penalty reaches
+    100%. A penalty capped below 100% with no cut-off accepts pushes forever: refused.
+    """
+    from grader.late_policy import PER_SECONDS
+
+    lab = course.lab(lab_id)
+    students = sorted({e.student for e in course.extensions if e.lab in (None, lab_id)})
+    ends = []
+    for names in [[], *([student] for student in students)]:
+        student_window = course.window(lab_id, names)
+        end = student_window.cutoff
+        if end is None:
+            policy = lab.policy
+            if policy.cap_percent < 100:
+                raise InputError(
+                    f"{course.path}: lab {lab_id} accepts late pushes without end (no last_accepted or max_late_hours, "
+                    f"penalty capped at {policy.cap_percent:g}%): give it a cut-off for the graded run to start after")
+            # the last push that still earns a point: (units - 1) begun after the deadline, at least the grace
+            units = math.ceil(100 / policy.penalty_percent)
+            late = max((units - 1) * PER_SECONDS[policy.per], policy.grace_minutes * 60)
+            end = student_window.deadline + timedelta(seconds=late)
+        ends.append(end.astimezone(UTC))
+    return max(ends)
+
+
+def staff_workflow(lab: Lab, staff: StaffOptions | CourseStaffOptions, directory: Path | None = None) -> str:
+    """The graded run for the staff's private repository (``.github/workflows/graded-<lab>.yml``).
+
+    With ``CourseStaffOptions``, ``directory`` is the staff repository's checkout, which holds the course file.
+    """
+    minutes = int(lab.limits.notebook_timeout // 60) * 4 + 60
+    # the frameworks, what the lab imports beyond them, and the staff extra (grader batch's Dask engine)
+    extras = ",".join(dict.fromkeys([*staff.extras.split(","), *lab_extras(lab.id), "staff"]))
+    if isinstance(staff, CourseStaffOptions):
+        return _course_staff_workflow(lab, staff, directory or Path("."), extras, str(min(360, minutes)))
     from grader.collect import parse_deadline, valid_login
 
     deadline = parse_deadline(staff.deadline)
@@ -186,14 +263,34 @@ def staff_workflow(lab: Lab, staff: StaffOptions) -> str:
         raise InputError(f"--org {staff.org!r} is not a GitHub organisation name")
     if not re.fullmatch(r"[A-Za-z0-9._-]+", staff.prefix):
         raise InputError(f"--prefix {staff.prefix!r}: letters, digits, '.', '_' and '-' only")
-    run_at = datetime.strptime(deadline, "%Y-%m-%dT%H:%M:%SZ") + timedelta(minutes=15)
-    minutes = int(lab.limits.notebook_timeout // 60) * 4 + 60
-    # the frameworks, what the lab imports beyond them, and the staff extra (grader batch's Dask engine)
-    extras = ",".join(dict.fromkeys([*staff.extras.split(","), *lab_extras(lab.id), "staff"]))
+    values = {"lab": lab.id, "deadline": deadline, "org": staff.org, "prefix": staff.prefix, "by": staff.by}
     return fill(
-        _template("staff_workflow.yml"), lab=lab.id, deadline=deadline, org=staff.org, prefix=staff.prefix,
-        cron=f"{run_at.minute} {run_at.hour} {run_at.day} {run_at.month} *", extras=extras, by=staff.by,
+        _template("staff_workflow.yml"), **values, collected_at="the deadline",
+        deadline_input=fill(_DEADLINE_INPUT, **values), collect_step=fill(_COLLECT_AT_DEADLINE, **values).rstrip("\n"),
+        cron=_cron(datetime.strptime(deadline, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)), extras=extras,
         timeout_minutes=str(min(360, minutes)),
+    )
+
+
+def _course_staff_workflow(lab: Lab, staff: CourseStaffOptions, directory: Path, extras: str, timeout: str) -> str:
+    from grader.course import lab_ids
+    from grader.course_file import read_course
+
+    course = read_course(staff.course, lab_ids())
+    course.lab(lab.id)  # a lab the course file does not name: its one-line error
+    try:
+        relative = staff.course.resolve().relative_to(directory.resolve()).as_posix()
+    except ValueError:
+        raise InputError(f"--course {staff.course} is not inside {directory}: the workflow reads it from the "
+                         "staff repository's checkout") from None
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", relative) or relative.startswith("-"):
+        raise InputError(f"--course {relative!r}: a path of letters, digits, '.', '_', '-' and '/' only")
+    if course.roster is None:
+        raise InputError(f"{staff.course} names no roster (roster: roster.csv): the workflow's collect needs one")
+    return fill(
+        _template("staff_workflow.yml"), lab=lab.id, collected_at="each student's own cut-off",
+        deadline_input="", collect_step=fill(_COLLECT_BY_COURSE, course=relative, lab=lab.id).rstrip("\n"),
+        cron=_cron(latest_cutoff(course, lab.id)), extras=extras, timeout_minutes=timeout,
     )
 
 
@@ -246,9 +343,9 @@ def write_starter(lab: Lab, framework: str, directory: Path, options: StarterOpt
     return written
 
 
-def write_staff_workflow(lab: Lab, directory: Path, staff: StaffOptions) -> list[Path]:
+def write_staff_workflow(lab: Lab, directory: Path, staff: StaffOptions | CourseStaffOptions) -> list[Path]:
     """Write ``.github/workflows/graded-<lab>.yml`` into ``directory`` (the staff repository's checkout)."""
-    text = staff_workflow(lab, staff)
+    text = staff_workflow(lab, staff, directory)
     path = directory / ".github" / "workflows" / f"graded-{lab.id}.yml"
     if path.exists():
         raise InputError(f"{path} exists; remove it first to write a new one")

@@ -427,3 +427,114 @@ def test_starter_cli_writes_the_reporter_wiring(tmp_path):
     ids = [c.id for c in load_lab("01-rnn-cells").checks_for("keras")]
     assert f"runners: {','.join(ids)}" in text
     assert all(f"{i.upper()}_RESULTS: ${{{{ steps.grader.outputs.result-{i} }}}}" in text for i in ids)
+
+
+COURSE = """\
+organisation: rnn-course-2026
+roster: roster.csv
+late_policy: {grace_minutes: 15, penalty_percent: 10, per: day, cap_percent: 50, max_late_hours: 48}
+labs:
+  - {id: 01-rnn-cells, flavour: keras, prefix: lab1, deadline: "2026-11-30T23:59[Europe/Berlin]",
+     last_accepted: "2026-12-07T23:59[Europe/Berlin]"}
+  - {id: 02-tracing-vs-passfail, flavour: torch, prefix: lab2, deadline: "2026-11-23T23:59[Europe/Berlin]"}
+extensions:
+  - {student: carol, lab: 01-rnn-cells, days: 3, reason: medical}
+  - {student: dan, lab: 02-tracing-vs-passfail, days: 9}
+"""
+
+
+def _course_repo(tmp_path, text=COURSE):
+    (tmp_path / "course").mkdir()
+    (tmp_path / "course" / "course.yaml").write_text(text)
+    (tmp_path / "course" / "roster.csv").write_text("identifier,github_username,name\nS1,carol,Carol\n")
+    return tmp_path
+
+
+def _starter(*args):
+    return CliRunner().invoke(main, ["starter", "01-rnn-cells", *map(str, args)])
+
+
+def test_staff_workflow_from_the_course_file_collects_each_student_at_their_own_cut_off(tmp_path):
+    repo = _course_repo(tmp_path)
+    result = _starter(repo, "--staff-workflow", "--course", repo / "course" / "course.yaml")
+    assert result.exit_code == 0, result.output
+    path = repo / ".github" / "workflows" / "graded-01-rnn-cells.yml"
+    workflow = yaml.safe_load(path.read_text())
+    triggers = workflow[True] if True in workflow else workflow["on"]
+    assert set(triggers) == {"workflow_dispatch", "schedule"}
+    assert set(triggers["workflow_dispatch"]["inputs"]) == {"post-feedback"}  # the course file has the deadlines
+    # carol's 3 days move her deadline to 2026-12-03T22:59Z and max_late_hours (48, before last_accepted) her
+    # cut-off to 2026-12-05T22:59Z; dan's extension is another lab's. 15 minutes later:
+    assert triggers["schedule"] == [{"cron": "14 23 5 12 *"}]
+    steps = _steps(workflow["jobs"]["graded-run"])
+    assert "grader collect --course course/course.yaml --lab 01-rnn-cells --out submissions" in steps
+    assert "--org" not in steps and "--deadline" not in steps and "${{" not in steps
+    order = [steps.index(s) for s in ("gh run download", "grader collect --course", "grader batch submissions",
+                                      "actions/upload-artifact@")]
+    assert order == sorted(order)
+    assert any(argv[0] == "collect" for argv in _grader_commands(path))
+    for argv in _grader_commands(path):
+        known = {opt for param in main.commands[argv[0]].params for opt in param.opts}
+        assert not [arg for arg in argv[1:] if arg.startswith("--") and arg not in known]
+    _check([path], persona="auditor")
+
+
+@pytest.mark.parametrize(("late_policy", "cron"), [
+    # no extension in the lab: the lab's own cut-off, 48 hours after 2026-11-30T22:59Z
+    ("{penalty_percent: 10, max_late_hours: 48}", None),
+    # no cut-off, 30% a day capped at 100%: a push 4 days begun late scores nothing, so the last that counts is
+    # 3 days after carol's extended deadline (2026-12-03T22:59Z)
+    ("{penalty_percent: 30, per: day}", "14 23 6 12 *"),
+    # a 2-hour penalty-free policy: the grace's end after carol's deadline
+    ("{grace_minutes: 120}", "14 1 4 12 *"),
+])
+def test_the_graded_run_starts_15_minutes_after_the_latest_cut_off(tmp_path, late_policy, cron):
+    text = COURSE.replace("late_policy: {grace_minutes: 15, penalty_percent: 10, per: day, cap_percent: 50, "
+                          "max_late_hours: 48}", f"late_policy: {late_policy}")
+    if cron is None:
+        text, cron = text.replace("  - {student: carol, lab: 01-rnn-cells, days: 3, reason: medical}\n", ""), "14 23 2 12 *"
+    text = text.replace('     last_accepted: "2026-12-07T23:59[Europe/Berlin]"}', "}")
+    repo = _course_repo(tmp_path, text)
+    result = _starter(repo, "--staff-workflow", "--course", repo / "course" / "course.yaml")
+    assert result.exit_code == 0, result.output
+    workflow = yaml.safe_load((repo / ".github" / "workflows" / "graded-01-rnn-cells.yml").read_text())
+    assert (workflow[True] if True in workflow else workflow["on"])["schedule"] == [{"cron": cron}]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--org", "course", "--deadline", "2026-12-01T23:59:00Z"], "leave out --org, --deadline"),
+    (["--prefix", "lab1"], "leave out --prefix"),
+    (["--by", "commit-date"], "leave out --by"),
+])
+def test_staff_workflow_refuses_course_with_the_deadline_options(tmp_path, args, message):
+    repo = _course_repo(tmp_path)
+    result = _starter(repo, "--staff-workflow", "--course", repo / "course" / "course.yaml", *args)
+    assert result.exit_code == 2 and message in result.output and len(result.output.strip().splitlines()) == 1
+    assert not (repo / ".github").exists()
+
+
+def test_staff_workflow_course_errors_are_one_line(tmp_path):
+    repo = _course_repo(tmp_path)
+    course = repo / "course" / "course.yaml"
+    cases = [
+        (["--framework", "torch", "--course", course], "--course goes with --staff-workflow"),
+        (["--staff-workflow", "--course", tmp_path / "missing.yaml"], "file not found"),
+    ]
+    result = CliRunner().invoke(main, ["starter", "03-windowing-forecast", str(repo), "--staff-workflow", "--course",
+                                       str(course)])
+    assert result.exit_code == 2 and "no lab '03-windowing-forecast'" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    cases.append((["--staff-workflow", "--course", course, "--org", "x"], "leave out --org"))
+    for args, message in cases:
+        result = _starter(outside if "--staff-workflow" in args else tmp_path / "new", *args)
+        assert result.exit_code == 2 and message in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1
+    result = _starter(outside, "--staff-workflow", "--course", course)
+    assert result.exit_code == 2 and "is not inside" in result.output
+    course.write_text(COURSE.replace("cap_percent: 50, max_late_hours: 48", "cap_percent: 50")
+                      .replace('     last_accepted: "2026-12-07T23:59[Europe/Berlin]"}', "}"))
+    result = _starter(repo, "--staff-workflow", "--course", course)
+    assert result.exit_code == 2 and "accepts late pushes without end" in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1
