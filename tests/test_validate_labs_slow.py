@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 # Wrong solutions judged per lab (both flavours): a wrong solution that silently stops being judged fails here.
 WRONG_SOLUTIONS = {
     "01-rnn-cells": 16,
-    "02-tracing-vs-passfail": 24,
+    "02-tracing-vs-passfail": 28,
     "03-windowing-forecast": 19,
     "04-gradient-clipping": 22,
     "05-improving-rnns": 28,
@@ -25,6 +25,12 @@ WRONG_SOLUTIONS = {
 
 def test_every_lab_is_validated():
     assert set(WRONG_SOLUTIONS) == set(lab_ids())
+
+
+@pytest.mark.parametrize("lab_id", sorted(WRONG_SOLUTIONS))
+def test_the_counts_are_the_wrong_solutions_on_disk(lab_id, root):
+    # a wrong solution added without raising its count here would fail test_validate after a full run
+    assert len(list((root / "tests" / "wrong_solutions" / lab_id).glob("*/*.py"))) == WRONG_SOLUTIONS[lab_id]
 
 
 @pytest.mark.parametrize("lab_id", sorted(WRONG_SOLUTIONS))
