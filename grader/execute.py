@@ -441,8 +441,14 @@ class KernelSession:
         return outcome
 
     def new_exchange(self) -> Exchange | None:
-        """One probe's request and answer directories in the sandbox (None without a sandbox: the probe makes its own)."""
-        return self.sandbox.new_exchange() if self.sandbox is not None else None
+        """One probe's two fresh directories in the sandbox, visible to the kernel and holding nothing else: its
+        request (read-only to the kernel) and its answer (the kernel's); None without a sandbox (the probe makes
+        its own)."""
+        if self.sandbox is None:
+            return None
+        from grader.probing import Exchange
+
+        return Exchange(self.sandbox.exchange, self.sandbox.answers, self.sandbox.uid)
 
     def recover(self) -> None:
         """Replace a dead or stuck kernel and replay the student cells that had run fine."""

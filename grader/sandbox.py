@@ -340,13 +340,6 @@ class Sandbox:
                 os.lchown(os.path.join(dirpath, name), self.uid, self.uid)
         os.lchown(path, self.uid, self.uid)
 
-    def new_exchange(self):
-        """One probe's two fresh directories, visible to the kernel and holding nothing else: its request
-        (read-only to the kernel) and its answer (the kernel's). A :class:`grader.probing.Exchange`."""
-        from grader.probing import Exchange
-
-        return Exchange(self.exchange, self.answers, self.uid)
-
     # -- the kernel --------------------------------------------------------------------------------
     def rlimits(self) -> dict[str, int | tuple[int, int]]:
         limits = self.limits

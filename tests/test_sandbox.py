@@ -90,7 +90,7 @@ def test_available_says_why_and_the_sandbox_can_be_turned_off(monkeypatch):
 def test_exchange_directories_are_fresh_and_inside_the_bound_exchange():
     box = sandbox.Sandbox(sandbox.NONE)
     try:
-        first, second = box.new_exchange(), box.new_exchange()
+        first, second = (probing.Exchange(box.exchange, box.answers, box.uid) for _ in range(2))
         assert first.inputs != second.inputs and first.inputs.parent == box.exchange
         assert first.answers.parent == box.answers and first.answers.name == first.inputs.name
         assert not any(first.inputs.iterdir()) and not any(first.answers.iterdir())

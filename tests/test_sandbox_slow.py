@@ -50,6 +50,7 @@ from adversarial import (
 from grader import probing, sandbox
 from grader.course import load_lab
 from grader.errors import KernelError
+from grader.execute import KernelSession
 from grader.grading import Grading
 from grader.report import Report
 
@@ -378,7 +379,7 @@ def test_links_raced_into_the_exchange_change_no_file_of_the_grader(control, unc
     assert outcome.score == control.score
     # control: the exchange as it was (a directory handed to the kernel, written and chmodded by path): the
     # helper's links make the grader overwrite the file and open it to everyone
-    monkeypatch.setattr(sandbox.Sandbox, "new_exchange", lambda box: _PathExchange(box))
+    monkeypatch.setattr(KernelSession, "new_exchange", lambda session: _PathExchange(session.sandbox))
     grade_nb(attacked(exchange_race.cell(str(victim))))
     assert victim.read_bytes() != content and victim.stat().st_mode & 0o777 == 0o644
 
