@@ -1,6 +1,6 @@
 """Hatch build hook: the wheel carries the public course only.
 
-The engine comes from ``grader/`` (less ``grader/numerics/``, see pyproject.toml); of every lab it carries the
+The engine comes from ``grader/`` (less ``grader/judging/numerics/``, see pyproject.toml); of every lab it carries the
 spec, the README, the student notebooks, ``public/`` and the ``recorded/`` expectations, as
 ``grader/_course/assignments/<lab>/...``. Hidden data, reference notebooks, wrong solutions, data generators
 and the grader's numerics are the private course and are never listed here.

@@ -47,7 +47,9 @@ def build_class(folder: Path, n: int) -> list[Path]:
 
 
 def run(submissions: Path, out: Path, jobs: int, seed: int) -> float:
-    from grader.batch import BatchOptions, ClassOptions, grade_class, sandbox_available
+    from grader.batch.class_grading import ClassOptions, grade_class
+    from grader.batch.planning import BatchOptions
+    from grader.batch.task import sandbox_available
 
     options = BatchOptions(out_dir=out, labs=LABS, seed=seed, force=True, no_sandbox=not sandbox_available()[0])
     started = time.monotonic()
@@ -67,7 +69,7 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "batch_throughput.md")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from grader.batch import sandbox_available
+    from grader.batch.task import sandbox_available
 
     runs: dict[int, list[float]] = {jobs: [] for jobs in args.jobs}
     grades: set[str] = set()

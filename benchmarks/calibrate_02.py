@@ -3,7 +3,7 @@
 Each reference notebook runs end to end in the grader's kernel (``Grading.execute``) with its ``SEED``
 set to 0..19; then the metric checks of the spec (kind ``hidden_metric``) are planned and probed exactly
 as grading does, and the metric values are computed with the check's own code
-(``grader.checks.tracing.metric_value``). In the same kernel the baseline wrong solutions (majority class,
+(``grader.judging.checks.tracing.metric_value``). In the same kernel the baseline wrong solutions (majority class,
 single week, constant) are appended one at a time and measured the same way. Every run is appended to a
 JSON-lines file as soon as it is done (a rerun skips the runs already there); ``--report`` writes the
 Markdown table.
@@ -34,13 +34,13 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks import registry, tracing
-from grader.checks.base import CheckContext
-from grader.course import load_lab
-from grader.grading import Grading
-from grader.notebook import read_notebook
-from grader.probing import probe
-from grader.validate import load_wrong_solutions
+from grader.authoring.validate import load_wrong_solutions
+from grader.course.labs import load_lab
+from grader.course.notebook import read_notebook
+from grader.judging.checks import registry, tracing
+from grader.judging.checks.base import CheckContext
+from grader.judging.grading import Grading
+from grader.kernel.probing import probe
 
 LAB = "02-tracing-vs-passfail"
 BASELINES = ("passfail_majority_class", "passfail_single_week", "tracing_constant", "tracing_single_week")
@@ -122,7 +122,7 @@ def _public(lab: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """X (N, 10, F) and quiz scores y (N, 10) of the public students as the lab prepares them, and pass/fail."""
     import pandas as pd
 
-    from grader.numerics import mooc
+    from grader.judging.numerics import mooc
 
     folder = lab.public_dir
     x, y = mooc.prepare_sequences(pd.read_csv(folder / tracing.PUBLIC_FEATURES), pd.read_csv(folder / tracing.PUBLIC_QUIZZES),

@@ -48,7 +48,7 @@ print("RESULT " + _json.dumps({"accuracy": float(np.mean((_prob > 0.5) == (_labe
 
 
 def hidden_reviews() -> tuple[list[str], np.ndarray]:
-    from grader.checks.text import hidden_reviews as read
+    from grader.judging.checks.text import hidden_reviews as read
 
     texts, labels = read(LAB_DIR / "hidden")
     return list(texts), labels

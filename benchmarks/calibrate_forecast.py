@@ -40,17 +40,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from grader import frameworks  # noqa: E402
-from grader.checks import registry  # noqa: E402
-from grader.checks.base import CheckContext, Failed  # noqa: E402
-from grader.checks.windowing import forecast_errors  # noqa: E402
-from grader.checks.windowing import hidden_windows as forecast_hidden_windows  # noqa: E402
-from grader.course import load_lab  # noqa: E402
-from grader.execute import KernelSession  # noqa: E402
-from grader.grading import KERNEL_SEED  # noqa: E402
-from grader.notebook import code_cells, read_notebook  # noqa: E402
-from grader.numerics import windowing  # noqa: E402
-from grader.probing import Raw, probe  # noqa: E402
+from grader.course import frameworks  # noqa: E402
+from grader.course.labs import load_lab  # noqa: E402
+from grader.course.notebook import code_cells, read_notebook  # noqa: E402
+from grader.judging.checks import registry  # noqa: E402
+from grader.judging.checks.base import CheckContext, Failed  # noqa: E402
+from grader.judging.checks.windowing import forecast_errors  # noqa: E402
+from grader.judging.checks.windowing import hidden_windows as forecast_hidden_windows  # noqa: E402
+from grader.judging.grading import KERNEL_SEED  # noqa: E402
+from grader.judging.numerics import windowing  # noqa: E402
+from grader.kernel.execute import KernelSession  # noqa: E402
+from grader.kernel.probing import Raw, probe  # noqa: E402
 
 CHECK_ID = "predict-beats-naive"
 RESULTS = ROOT / "benchmarks" / "results"

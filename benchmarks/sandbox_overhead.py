@@ -18,9 +18,9 @@ import statistics
 import time
 from pathlib import Path
 
-from grader import sandbox
-from grader.course import lab_ids, load_lab
-from grader.grading import grade
+from grader.course.labs import lab_ids, load_lab
+from grader.judging.grading import grade
+from grader.kernel import sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "benchmarks" / "results" / "sandbox_overhead.md"
@@ -39,8 +39,8 @@ def timed(path: Path, lab: str, framework: str, use_sandbox: bool) -> dict[str, 
 
 def fixed_cost(framework: str, repeats: int) -> dict[bool, dict[str, float]]:
     """Medians of what the sandbox adds to every grading: start (directories, bwrap, kernel, seeding) and close."""
-    from grader import frameworks
-    from grader.execute import KernelSession
+    from grader.course import frameworks
+    from grader.kernel.execute import KernelSession
 
     flavour = frameworks.get(framework)
     times: dict[bool, dict[str, list[float]]] = {mode: {"start": [], "close": []} for mode in (True, False)}

@@ -9,7 +9,7 @@ For one framework it builds the public wheel from a checkout (``--source``, defa
    removed, restored at the same path, then the public check;
 3. cached, pip's cache restored: a fresh environment installed again from the pip cache the cold install
    filled, then the public check;
-4. the grader's own start-up in that environment: ``python -X importtime -c 'import grader.grading'`` (the
+4. the grader's own start-up in that environment: ``python -X importtime -c 'import grader.judging.grading'`` (the
    heaviest imports) and the time a kernel takes to start and import the framework (no sandbox, as on the
    student's runner).
 
@@ -84,7 +84,7 @@ def _public_check(venv: Path, framework: str, work: Path) -> float:
 
 def _importtime(venv: Path, work: Path) -> dict:
     python = str(venv / "bin" / "python")
-    code = "import grader.grading"
+    code = "import grader.judging.grading"
     stderr = subprocess.run([python, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True,
                             cwd=work).stderr
     rows = []
@@ -93,7 +93,7 @@ def _importtime(venv: Path, work: Path) -> dict:
             continue
         own, cumulative, name = line.split(":", 1)[1].split("|")
         rows.append((int(cumulative), name.rstrip(), int(own)))
-    # what ``import grader.grading`` itself pulls in: its direct imports (one level down), heaviest first
+    # what ``import grader.judging.grading`` itself pulls in: its direct imports (one level down), heaviest first
     children = [(c, n.strip()) for c, n, _ in rows if n.startswith("   ") and not n.startswith("     ")]
     walls = []
     for _ in range(3):
@@ -106,7 +106,7 @@ KERNEL_START = """
 import sys, tempfile, time, os
 from pathlib import Path
 started = time.monotonic()
-from grader.execute import KernelSession
+from grader.kernel.execute import KernelSession
 imported = time.monotonic()
 with tempfile.TemporaryDirectory() as work:
     session = KernelSession(Path(work), dict(os.environ), setup_code="import {module}")
@@ -148,8 +148,8 @@ def render(results: Path) -> str:
             f"{venv['check_s']:g} = **{venv['restore_and_check_s']:g}** | "
             + (f"{pip['cache_bytes'] / mb:.0f}: {pip['install_s']:g} + {pip['check_s']:g} = {pip['install_and_check_s']:g}"
                if pip else "–") + f" | {r['score']} |")
-    lines += ["", "| run | `import grader.grading` (s) | its heaviest imports (ms, cumulative, first importer) "
-                  "| `import grader.execute` (s) | kernel start + framework import (s) |", "|---|---|---|---|---|"]
+    lines += ["", "| run | `import grader.judging.grading` (s) | its heaviest imports (ms, cumulative, first importer) "
+                  "| `import grader.kernel.execute` (s) | kernel start + framework import (s) |", "|---|---|---|---|---|"]
     for r in runs:
         up = r["startup"]
         heaviest = ", ".join(f"{name} {ms}" for name, ms in up.get("heaviest_imports_ms", [])[:5])
@@ -190,8 +190,8 @@ def main() -> int:
     args = parser.parse_args()
     extras = args.extras
     if extras is None:
-        from grader.course import load_lab
-        from grader.starter import student_extras
+        from grader.course.labs import load_lab
+        from grader.platforms.starter import student_extras
 
         extras = ",".join(student_extras(load_lab("01-rnn-cells"), args.framework))
     work = args.work or Path(tempfile.mkdtemp(prefix="student-job-"))

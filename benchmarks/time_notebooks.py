@@ -23,9 +23,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from grader import frameworks
-from grader.course import lab_ids, load_lab
-from grader.grading import grade
+from grader.course import frameworks
+from grader.course.labs import lab_ids, load_lab
+from grader.judging.grading import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "benchmarks" / "results" / "time_notebooks.md"

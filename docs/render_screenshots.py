@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "docs" / "images"
 sys.path.insert(0, str(ROOT))
 
-from grader.report import CellEvent, CheckResult, Report  # noqa: E402
+from grader.reports.report import CellEvent, CheckResult, Report  # noqa: E402
 
 # the wrong solution each sample submission carries: one whose check has a plot worth seeing
 SAMPLES = {
@@ -67,10 +67,10 @@ def report_from_json(data: dict) -> Report:
 
 
 def grade_sample(lab_id: str, framework: str) -> Report:
-    from grader.course import load_lab
-    from grader.grading import Grading
-    from grader.notebook import read_notebook
-    from grader.validate import load_wrong_solutions
+    from grader.authoring.validate import load_wrong_solutions
+    from grader.course.labs import load_lab
+    from grader.course.notebook import read_notebook
+    from grader.judging.grading import Grading
 
     lab = load_lab(lab_id)
     reference = lab.flavours[framework].reference
@@ -108,7 +108,7 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=2800)
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from grader.formats import html
+    from grader.reports.formats import html
 
     IMAGES.mkdir(parents=True, exist_ok=True)
     for index, lab_id in enumerate(args.labs or list(SAMPLES[args.framework])):

@@ -6,11 +6,13 @@ and :func:`list_labs` read the course's assignment specs. Frameworks are never i
 
 from __future__ import annotations
 
-from grader.course import list_labs, load_lab
+from grader.course.labs import list_labs, load_lab
 from grader.errors import GraderError, InputError, KernelError, ProbeError, SpecError
-from grader.report import CheckResult, Report
+from grader.reports.report import CheckResult, Report
+from grader.version import __version__
 
 __all__ = [
+    "__version__",
     "CheckResult",
     "GraderError",
     "InputError",
@@ -22,13 +24,12 @@ __all__ = [
     "list_labs",
     "load_lab",
 ]
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str):
     # ``grade`` pulls in the kernel machinery (nbclient); load it only when it is used.
     if name == "grade":
-        from grader.grading import grade
+        from grader.judging.grading import grade
 
         return grade
     raise AttributeError(f"module 'grader' has no attribute {name!r}")

@@ -15,7 +15,7 @@ LAB = "01-rnn-cells"
 
 
 def _checks() -> str:
-    from grader.course import lab_ids, load_lab
+    from grader.course.labs import lab_ids, load_lab
 
     return json.dumps({lab: [{"id": c.id, "title": c.title, "points": c.points}
                              for c in load_lab(lab).checks_for("torch")] for lab in lab_ids()})

@@ -2,12 +2,12 @@
 
 A check's calls are answered the way the kernel answers them, in this process:
 
-* :class:`KernelStandIn` runs the real kernel-side harness (``grader/kernel_side/harness.py``: decoding the
+* :class:`KernelStandIn` runs the real kernel-side harness (``grader/kernel/inside/harness.py``: decoding the
   request, the ``call`` probe, encoding the raw values) and the real ``model_probes`` and ``layer_probes``,
   over a NumPy adapter in place of the Keras/PyTorch one (tensors are float32 NumPy arrays). The probes of
   labs 04 and 05 build framework models and optimizers, so they are replaced by NumPy stand-ins that follow
   the real probes line by line and return exactly their answer format. What comes back goes through JSON and
-  :func:`grader.probing.decode_value` as it does from a kernel.
+  :func:`grader.kernel.probing.decode_value` as it does from a kernel.
 * :func:`student` is a correct solution of a lab written in NumPy (float32, as the frameworks compute;
   lab 04's stand-in model backpropagates in float32 with its own code), from the grader's numerics only
   for the built-in layers' forward pass and the weather file reader; models are small NumPy recurrent
@@ -42,11 +42,11 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.tracing import MASK_VALUE
-from grader.kernel_side import source
-from grader.numerics import rnn as num_rnn
-from grader.numerics import windowing as num_win
-from grader.probing import CallResult, _decode_result, encode_inputs
+from grader.judging.checks.tracing import MASK_VALUE
+from grader.judging.numerics import rnn as num_rnn
+from grader.judging.numerics import windowing as num_win
+from grader.kernel.inside import source
+from grader.kernel.probing import CallResult, _decode_result, encode_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = ROOT / "assignments"
@@ -87,7 +87,7 @@ def run_model(model, x, training=False):
 
 
 class KernelStandIn:
-    """The kernel side of :func:`grader.probing.probe`, run here on a student namespace."""
+    """The kernel side of :func:`grader.kernel.probing.probe`, run here on a student namespace."""
 
     def __init__(self, framework: str) -> None:
         self.framework = framework
@@ -100,7 +100,7 @@ class KernelStandIn:
         self.ns["PROBES"].update(_STAND_IN_PROBES)
 
     def answer(self, calls: list[dict[str, Any]], student_ns: Namespace) -> Mapping[str, CallResult]:
-        """One result per call id, as :func:`grader.probing.probe` returns them; a call runs when its result is
+        """One result per call id, as :func:`grader.kernel.probing.probe` returns them; a call runs when its result is
         first read (a judge that stops at the first problem never needs the rest)."""
         arrays: dict[str, np.ndarray] = {}
         request = json.loads(json.dumps([encode_inputs(call, arrays) for call in calls]))

@@ -15,19 +15,16 @@ import pytest
 from batchfakes import REPORT, WRITE, fake, notebook
 from click.testing import CliRunner
 
-from grader import batch
-from grader.batch import (
-    GRADED,
-    GRADER_ERROR,
-    NOT_GRADED,
-    BatchOptions,
-    ClassOptions,
-    SequentialEngine,
-    find_submissions,
-    grade_batch,
-    grade_class,
-    validate_report,
-)
+from grader.batch import class_grading, planning, resume
+from grader.batch import rows as batch_rows
+from grader.batch import run as batch_run
+from grader.batch import task as batch_task
+from grader.batch.class_grading import ClassOptions, grade_class
+from grader.batch.engines import SequentialEngine
+from grader.batch.planning import BatchOptions
+from grader.batch.rows import GRADED, GRADER_ERROR, NOT_GRADED, find_submissions
+from grader.batch.run import grade_batch
+from grader.batch.task import validate_report
 from grader.cli import main
 from grader.errors import InputError
 
@@ -61,7 +58,7 @@ def test_the_output_folder_is_never_searched(tmp_path):
     assert [s.name for s in found] == ["alice__lab"]
     control = find_submissions([tmp_path / "class"])
     assert len(control) == 2  # without the exclusion the executed notebook would be a new student
-    (tmp_path / "class" / "grading" / batch.STATE_DIR).mkdir()  # an earlier batch's output, whatever --out is now
+    (tmp_path / "class" / "grading" / batch_rows.STATE_DIR).mkdir()  # an earlier batch's output, whatever --out is now
     assert [s.name for s in find_submissions([tmp_path / "class"])] == ["alice__lab"]
 
 
@@ -158,7 +155,7 @@ def test_a_submission_past_its_time_is_stopped_with_everything_it_started(tmp_pa
 
 
 def test_validate_report_accepts_only_what_the_lab_allows():
-    from grader.course import load_lab
+    from grader.course.labs import load_lab
 
     checks = [{"id": c.id, "score": c.points, "max_score": c.points} for c in load_lab("01-rnn-cells").checks_for("torch")]
     good = {"lab": "01-rnn-cells", "framework": "torch", "score": 22.0, "checks": checks}
@@ -249,7 +246,7 @@ def test_a_rerun_grades_only_what_is_missing(tmp_path):
 def test_a_tampered_resume_record_is_not_trusted(tmp_path):
     path = notebook(tmp_path / "class" / "s.ipynb", "fail: rnn-step")
     _grade(tmp_path, [tmp_path / "class"], REPORT + WRITE)
-    state = tmp_path / "out" / batch.STATE_DIR / "s.json"
+    state = tmp_path / "out" / batch_rows.STATE_DIR / "s.json"
     record = json.loads(state.read_text())
     record["row"]["report"]["checks"][0]["score"] = 50.0  # more than the check is worth
     state.write_text(json.dumps(record))
@@ -261,7 +258,7 @@ def test_a_tampered_resume_record_is_not_trusted(tmp_path):
 # -- the class: sandbox, exit codes, files -------------------------------------------------------------
 
 def test_a_class_without_a_sandbox_is_refused_unless_no_sandbox(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "sandbox_available", lambda: (False, "bwrap is not installed"))
+    monkeypatch.setattr(class_grading, "sandbox_available", lambda: (False, "bwrap is not installed"))
     notebook(tmp_path / "class" / "alice" / "lab.ipynb")
     options = _options(tmp_path, REPORT + WRITE)
     options.no_sandbox = False
@@ -295,14 +292,14 @@ def test_a_feedback_batch_with_the_public_course_says_which_points_are_pending(t
 
 
 def test_a_worker_without_a_sandbox_grades_nothing():
-    task = batch.Task("x", "x.ipynb", b"{}", "01-rnn-cells", require_sandbox=True,
+    task = batch_task.Task("x", "x.ipynb", b"{}", "01-rnn-cells", require_sandbox=True,
                       argv=fake("raise SystemExit('must not run')"))
-    original = batch.sandbox_available
+    original = batch_task.sandbox_available
     try:
-        batch.sandbox_available = lambda: (False, "no user namespaces")
-        result = batch.run_task(task)
+        batch_task.sandbox_available = lambda: (False, "no user namespaces")
+        result = batch_task.run_task(task)
     finally:
-        batch.sandbox_available = original
+        batch_task.sandbox_available = original
     assert result["outcome"] == NOT_GRADED and "no user namespaces" in result["message"]
 
 
@@ -344,10 +341,10 @@ def test_cli_batch_exit_codes_and_what_the_library_received(tmp_path, monkeypatc
     def fake_grade_class(paths, options, how, listener, ready=None):
         seen.update(paths=paths, options=options, how=how)
         ready()
-        rows = [batch.Row("a", "a.ipynb", status) for status in seen["statuses"]]
-        return batch.ClassResult(batch.BatchResult(rows, ("01-rnn-cells",), options.seed, 0.0, "0"), [], "")
+        rows = [batch_rows.Row("a", "a.ipynb", status) for status in seen["statuses"]]
+        return class_grading.ClassResult(batch_run.BatchResult(rows, ("01-rnn-cells",), options.seed, 0.0, "0"), [], "")
 
-    monkeypatch.setattr(batch, "grade_class", fake_grade_class)
+    monkeypatch.setattr(class_grading, "grade_class", fake_grade_class)
     for statuses, code in (([GRADED], 0), ([GRADED, NOT_GRADED], 1), ([NOT_GRADED, GRADER_ERROR], 3)):
         seen["statuses"] = statuses
         result = CliRunner().invoke(main, ["batch", "subs", "--out", str(tmp_path / "o"), "--lab", "01-rnn-cells",
@@ -395,12 +392,15 @@ def test_a_batch_killed_midway_and_rerun_grades_only_the_rest(tmp_path):
         f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
         "from batchfakes import fake\n"
         "from pathlib import Path\n"
-        "from grader.batch import BatchOptions, SequentialEngine, find_submissions, grade_batch\n"
+        "from grader.batch.engines import SequentialEngine\n"
+        "from grader.batch.planning import BatchOptions\n"
+        "from grader.batch.rows import find_submissions\n"
+        "from grader.batch.run import grade_batch\n"
         f"options = BatchOptions(out_dir=Path({str(tmp_path / 'out')!r}), seed=5, no_sandbox=True, argv=fake(sys.argv[1]))\n"
         f"grade_batch(find_submissions([{str(tmp_path / 'class')!r}]), options, SequentialEngine())\n"
     )
     process = subprocess.Popen([sys.executable, "-c", driver, slow], start_new_session=True)
-    state = tmp_path / "out" / batch.STATE_DIR / "s0.json"
+    state = tmp_path / "out" / batch_rows.STATE_DIR / "s0.json"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (state.exists() and "s1" in (log.read_text() if log.exists() else "")):
         time.sleep(0.1)
@@ -418,28 +418,28 @@ def test_a_rerun_without_seed_resumes_with_the_seed_of_the_batch_in_out(tmp_path
 
     def fake_grade_class(paths, options, how, listener, ready=None):
         seen.append(options.seed)
-        return batch.ClassResult(batch.BatchResult([], (), options.seed, 0.0, "0"), [], "")
+        return class_grading.ClassResult(batch_run.BatchResult([], (), options.seed, 0.0, "0"), [], "")
 
-    monkeypatch.setattr(batch, "grade_class", fake_grade_class)
+    monkeypatch.setattr(class_grading, "grade_class", fake_grade_class)
     out = tmp_path / "o"
-    (out / batch.STATE_DIR).mkdir(parents=True)
-    batch._save_seed(out, 4242)
+    (out / batch_rows.STATE_DIR).mkdir(parents=True)
+    resume._save_seed(out, 4242)
     runner = CliRunner()
     assert runner.invoke(main, ["batch", "subs", "--out", str(out)]).exit_code == 0
     assert runner.invoke(main, ["batch", "subs", "--out", str(out), "--seed", "5"]).exit_code == 0
     assert runner.invoke(main, ["batch", "subs", "--out", str(tmp_path / "fresh")]).exit_code == 0
     assert seen[:2] == [4242, 5] and isinstance(seen[2], int)
-    assert batch.batch_seed(out) == 4242 and batch.batch_seed(tmp_path / "fresh") is None
+    assert resume.batch_seed(out) == 4242 and resume.batch_seed(tmp_path / "fresh") is None
 
 
 def test_a_submissions_expected_time_is_its_flavours_else_the_slowest_flavours():
-    from grader.course import load_lab
+    from grader.course.labs import load_lab
 
     lab = load_lab("03-windowing-forecast")
     keras, torch = (lab.flavours[name].grading_seconds for name in ("keras", "torch"))
     assert keras > torch > 0
-    assert batch.expected_seconds(lab, "torch") == torch and batch.expected_seconds(lab, "keras") == keras
-    assert batch.expected_seconds(lab, None) == keras and batch.expected_seconds(lab, "jax") == keras
+    assert planning.expected_seconds(lab, "torch") == torch and planning.expected_seconds(lab, "keras") == keras
+    assert planning.expected_seconds(lab, None) == keras and planning.expected_seconds(lab, "jax") == keras
     for lab_id in ("01-rnn-cells", "02-tracing-vs-passfail", "04-gradient-clipping", "05-improving-rnns",
                    "06-text-classification"):
         assert all(flavour.grading_seconds for flavour in load_lab(lab_id).flavours.values()), lab_id

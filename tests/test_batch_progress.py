@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from grader.batch import GRADED, NOT_GRADED, Row
-from grader.progress import BatchProgress
+from grader.batch.progress import BatchProgress
+from grader.batch.rows import GRADED, NOT_GRADED, Row
 
 
 class _Terminal(io.StringIO):

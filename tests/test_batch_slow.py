@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
-from grader.batch import sandbox_available
+from grader.batch.task import sandbox_available
 from grader.cli import main
 
 pytestmark = pytest.mark.slow
@@ -137,7 +137,7 @@ os.kill(os.getppid(), signal.SIGKILL)
 
 def test_a_kernel_that_forges_its_report_and_kills_the_grader_gets_no_score(root, tmp_path):
     """Without the sandbox the kernel can reach the grader; the batch still takes no score from its files."""
-    from grader.course import load_lab
+    from grader.course.labs import load_lab
 
     checks = [{"id": c.id, "title": c.title, "score": c.points, "max_score": c.points, "status": "passed",
                "message": "", "visibility": "public", "seconds": 0.0} for c in load_lab("01-rnn-cells").checks_for("torch")]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import re
 
-from grader.batch import GRADED, NOT_GRADED, Row
-from grader.class_summary import render_html, render_markdown, render_terminal, summarize
+from grader.batch.class_summary import render_html, render_markdown, render_terminal, summarize
+from grader.batch.rows import GRADED, NOT_GRADED, Row
 
 
 def _report(passed: dict[str, bool], messages: dict[str, str] | None = None) -> dict:

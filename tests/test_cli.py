@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.formats import json_format, terminal
-from grader.report import CellEvent, CheckResult, Report
+from grader.reports.formats import json_format, terminal
+from grader.reports.report import CellEvent, CheckResult, Report
 
 
 @pytest.fixture()
@@ -153,9 +153,9 @@ def test_starter_names_an_unknown_lab_before_anything_else(runner, tmp_path):
 def test_printing_a_report_to_the_terminal_uses_no_deprecated_click(runner, tmp_path, monkeypatch):
     import warnings
 
-    import grader.grading
+    import grader.judging.grading
 
-    monkeypatch.setattr(grader.grading, "grade", lambda *args, **kwargs: _report())
+    monkeypatch.setattr(grader.judging.grading, "grade", lambda *args, **kwargs: _report())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = runner.invoke(main, ["check", str(tmp_path / "sub.ipynb"), "--no-sandbox", "--quiet"])

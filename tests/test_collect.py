@@ -9,7 +9,8 @@ from click.testing import CliRunner
 from fake_github import FakeGitHub, commit_files, git, make_repo
 
 from grader.cli import main
-from grader.collect import (
+from grader.errors import InputError
+from grader.platforms.collect import (
     COLLECTED,
     NO_ACCOUNT,
     NO_COMMIT,
@@ -20,8 +21,7 @@ from grader.collect import (
     parse_deadline,
     read_manifest,
 )
-from grader.errors import InputError
-from grader.github_api import GitHubClient
+from grader.platforms.github_api import GitHubClient
 
 DEADLINE = "2026-11-30T23:59:00Z"
 
@@ -165,7 +165,7 @@ def test_cli(github, tmp_path, monkeypatch):
 
 
 def test_the_token_comes_from_the_environment_or_gh(tmp_path, monkeypatch):
-    from grader.github_api import token_from_environment
+    from grader.platforms.github_api import token_from_environment
 
     assert token_from_environment({"GITHUB_TOKEN": "a", "GH_TOKEN": "b"}) == "a"
     assert token_from_environment({"GH_TOKEN": "b "}) == "b"

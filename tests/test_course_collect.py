@@ -16,10 +16,10 @@ from fake_github import FakeGitHub
 from github_openapi import problems
 
 from grader.cli import main
-from grader.collect import COLLECTED, NO_COMMIT, UNCHANGED, collect, read_manifest
-from grader.github_api import GitHubClient
-from grader.provision import Provisioner
-from grader.roster import RosterEntry, write_roster
+from grader.course.roster import RosterEntry, write_roster
+from grader.platforms.collect import COLLECTED, NO_COMMIT, UNCHANGED, collect, read_manifest
+from grader.platforms.github_api import GitHubClient
+from grader.platforms.provision import Provisioner
 
 COURSE = """organisation: course
 roster: roster.csv

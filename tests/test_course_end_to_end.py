@@ -18,10 +18,11 @@ from click.testing import CliRunner
 from fake_github import FakeGitHub
 from github_openapi import problems
 
-from grader.batch import BatchOptions, ClassOptions, grade_class
+from grader.batch.class_grading import ClassOptions, grade_class
+from grader.batch.planning import BatchOptions
 from grader.cli import main
-from grader.feedback import post_class_feedback
-from grader.github_api import GitHubClient
+from grader.platforms.feedback import post_class_feedback
+from grader.platforms.github_api import GitHubClient
 
 CANVAS = ('Student,ID,SIS User ID,SIS Login ID,Section\n'
           '    Points Possible,,,,\n'

@@ -8,9 +8,12 @@ import time
 import psutil
 from batchfakes import REPORT, WRITE, fake, notebook
 
-from grader.batch import GRADED, NOT_GRADED, BatchOptions, SequentialEngine, find_submissions, grade_batch
-from grader.dask_engine import DaskEngine
-from grader.gradebook import write_grades_csv
+from grader.batch.dask_engine import DaskEngine
+from grader.batch.engines import SequentialEngine
+from grader.batch.gradebook import write_grades_csv
+from grader.batch.planning import BatchOptions
+from grader.batch.rows import GRADED, NOT_GRADED, find_submissions
+from grader.batch.run import grade_batch
 
 
 def _options(tmp_path, script, out="out"):

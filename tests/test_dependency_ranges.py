@@ -81,7 +81,7 @@ def _check_kind_imports(lab) -> set[str]:
     """The modules the lab's check kinds import in the grader's process (their module's source, read)."""
     import inspect
 
-    from grader.checks import registry
+    from grader.judging.checks import registry
 
     found = set()
     for check in lab.checks:
@@ -91,9 +91,9 @@ def _check_kind_imports(lab) -> set[str]:
 
 
 def test_every_lab_declares_what_its_notebooks_and_checks_import():
-    """A student's install of one lab (grader/starter.py's LAB_EXTRAS) holds every module its notebooks import."""
-    from grader.course import lab_ids, load_lab
-    from grader.starter import LAB_EXTRAS, student_extras
+    """A student's install of one lab (grader/platforms/starter.py's LAB_EXTRAS) holds every module its notebooks import."""
+    from grader.course.labs import lab_ids, load_lab
+    from grader.platforms.starter import LAB_EXTRAS, student_extras
 
     assert set(LAB_EXTRAS) == set(lab_ids())
     for extras in LAB_EXTRAS.values():

@@ -7,10 +7,10 @@ import json
 import pytest
 from fake_github import FakeGitHub, make_repo
 
-from grader.batch import Row
+from grader.batch.rows import Row
 from grader.errors import InputError
-from grader.feedback import NOT_POSTED, POSTED, WOULD_POST, post_class_feedback
-from grader.github_api import GitHubClient
+from grader.platforms.feedback import NOT_POSTED, POSTED, WOULD_POST, post_class_feedback
+from grader.platforms.github_api import GitHubClient
 
 REPORT = "<!-- grader-report lab=01-rnn-cells -->\n## ❌ 01-rnn-cells (torch): 17/22 points\n"
 

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from adversarial import forecast_lookup
 
-from grader.checks import windowing as windowing_checks
-from grader.course import load_lab
-from grader.grading import Grading
-from grader.numerics import windowing
+from grader.course.labs import load_lab
+from grader.judging.checks import windowing as windowing_checks
+from grader.judging.grading import Grading
+from grader.judging.numerics import windowing
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from jsonschema import Draft202012Validator
 
-from grader.formats import classroom, gradescope, junit, markdown
-from grader.report import CellEvent, CheckResult, Report
+from grader.reports.formats import classroom, gradescope, junit, markdown
+from grader.reports.report import CellEvent, CheckResult, Report
 
 
 def sample_report() -> Report:
@@ -112,7 +112,7 @@ def test_classroom_hides_hidden_messages_and_reports_errors():
 
 @pytest.mark.parametrize("name", ["markdown", "gradescope", "junit", "classroom", "json", "terminal", "html"])
 def test_every_format_is_registered(name):
-    from grader import formats
+    from grader.reports import formats
 
     assert formats.get(name)(sample_report())
 
@@ -261,7 +261,7 @@ class _Terminal(io.StringIO):
 
 
 def test_terminal_takes_width_and_colour_from_the_terminal(monkeypatch):
-    from grader.formats import terminal
+    from grader.reports.formats import terminal
 
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
@@ -283,16 +283,16 @@ def test_terminal_takes_width_and_colour_from_the_terminal(monkeypatch):
 
 
 def test_messages_are_cut_with_an_ellipsis():
-    from grader.checks.base import fmt_shape
-    from grader.formats.common import first_line, shorten
+    from grader.judging.checks.base import fmt_shape
+    from grader.reports.formats.common import first_line, shorten
 
     assert shorten("abcdef", 4) == "abc…" and shorten("abc", 4) == "abc"
     assert first_line("one\ntwo", 50) == "one …"
     assert fmt_shape("x" * 500).endswith("…") and len(fmt_shape("x" * 500)) == 120
     from test_judges import _answer, _ctx
 
-    from grader.checks import registry
-    from grader.probing import CallError, CallResult
+    from grader.judging.checks import registry
+    from grader.kernel.probing import CallError, CallResult
 
     raised = CallResult(False, error=CallError("ValueError", "nn.GRU cannot " + "compute this " * 40))
     verdict = _answer(registry.get("builtin_raises"), {"cell": "gru", "error": "ValueError"}, _ctx(), lambda c: raised)
@@ -310,7 +310,7 @@ def _notebook(lab: str | None, framework: str | None, imports: str):
 
 
 def test_a_notebook_of_another_lab_or_flavour_is_warned_about():
-    from grader.notebook import mismatch_warnings
+    from grader.course.notebook import mismatch_warnings
 
     other_lab = mismatch_warnings(_notebook("02-tracing-vs-passfail", "torch", "import torch"), "01-rnn-cells", "torch")
     assert len(other_lab) == 1 and "02-tracing-vs-passfail" in other_lab[0] and "01-rnn-cells" in other_lab[0]
@@ -326,7 +326,7 @@ def test_a_notebook_of_another_lab_or_flavour_is_warned_about():
 
 @pytest.mark.parametrize("name", ["terminal", "json", "markdown", "html", "junit", "classroom"])
 def test_every_format_shows_the_warning(name):
-    from grader import formats
+    from grader.reports import formats
 
     text = formats.render(long_report(), name)
     assert "metadata says it is lab 02-tracing-vs-passfail" in text.replace("&#x27;", "'")
@@ -335,8 +335,8 @@ def test_every_format_shows_the_warning(name):
 def test_cli_writes_one_runner_result_per_check(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from grader import grading
     from grader.cli import main
+    from grader.judging import grading
 
     monkeypatch.setattr(grading, "grade", lambda *args, **kwargs: long_report())
     outputs = tmp_path / "github_output"

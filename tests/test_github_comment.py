@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from fake_github import FakeGitHub, make_repo
 
 from grader.cli import main
-from grader.github_api import GitHubClient, GitHubError, parse_links
-from grader.github_comment import MAX_BODY, CommentError, find_own_comment, fit_body, post_comment
+from grader.platforms.github_api import GitHubClient, GitHubError, parse_links
+from grader.platforms.github_comment import MAX_BODY, CommentError, find_own_comment, fit_body, post_comment
 
 REPO = "course/student-repo"
 BODY = "<!-- grader-report lab=01-rnn-cells -->\n## 17/22 points\n"
@@ -225,8 +225,8 @@ def test_a_shortened_report_closes_its_code_block_and_its_details():
     and the section are closed, so the note is drawn as a note and the rest of the comment as Markdown."""
     from markdown_it import MarkdownIt
 
-    from grader.formats import markdown
-    from grader.report import CheckResult, Report
+    from grader.reports.formats import markdown
+    from grader.reports.report import CheckResult, Report
 
     report = Report("01-rnn-cells", "torch", "sub.ipynb")
     report.checks = [CheckResult("lstm-step", "lstm_step", 0, 3, "failed", "[1, 2] " * 20_000)]

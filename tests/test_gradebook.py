@@ -6,15 +6,15 @@ import csv
 
 import pytest
 
-from grader.batch import GRADED, NOT_GRADED, Row
-from grader.errors import InputError
-from grader.gradebook import (
+from grader.batch.gradebook import (
     build_gradebook,
     read_roster,
     write_export,
     write_grades_csv,
     write_students_csv,
 )
+from grader.batch.rows import GRADED, NOT_GRADED, Row
+from grader.errors import InputError
 
 LABS = ("01-rnn-cells", "04-gradient-clipping")
 
@@ -127,7 +127,7 @@ def test_student_text_never_becomes_a_spreadsheet_formula(tmp_path):
 
 def _lab_row(name, student, lab, failing=(), status=GRADED, framework="torch"):
     """A row as a batch makes it from a real lab's checks (every check passed but ``failing``)."""
-    from grader.course import load_lab
+    from grader.course.labs import load_lab
 
     maxima = {check.id: float(check.points) for check in load_lab(lab).checks_for(framework)}
     checks = {} if status != GRADED else {k: (0.0 if k in failing else v) for k, v in maxima.items()}

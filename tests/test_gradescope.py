@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
 from grader.cli import main
-from grader.formats import gradescope
-from grader.gradescope_package import PackageOptions, build_package, run_autograder
-from grader.report import CellEvent, CheckResult, Report
+from grader.platforms.gradescope_package import PackageOptions, build_package, run_autograder
+from grader.reports.formats import gradescope
+from grader.reports.report import CellEvent, CheckResult, Report
 
 
 def _errors(data, root):
@@ -111,7 +111,7 @@ def test_the_zip_carries_setup_run_and_the_private_data(autograder, root):
     assert '"rnn-course-grader[keras,torch]==0.1.0"' in setup and "bubblewrap" in setup
     assert subprocess.run(["bash", "-n", str(ag / "source" / "setup.sh")]).returncode == 0
     assert subprocess.run(["bash", "-n", str(ag / "run_autograder")]).returncode == 0
-    assert {"private/reference/torch/01-rnn-cells.ipynb", "private/grader/numerics/rnn.py"} <= names
+    assert {"private/reference/torch/01-rnn-cells.ipynb", "private/grader/judging/numerics/rnn.py"} <= names
     assert not any(n.startswith(("reference/", "tests/", ".git")) or "02-tracing" in n for n in names)
 
 
@@ -217,7 +217,7 @@ def _metadata(ag, due, late=None):
 def test_the_due_date_comes_from_gradescopes_metadata(tmp_path):
     from datetime import UTC, datetime
 
-    from grader.gradescope_package import due_date_passed
+    from grader.platforms.gradescope_package import due_date_passed
 
     now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     assert due_date_passed(tmp_path, now) is None  # no metadata
@@ -234,7 +234,7 @@ def test_the_due_date_comes_from_gradescopes_metadata(tmp_path):
 def test_a_withholding_autograder_scores_hidden_checks_once_the_due_date_has_passed(autograder, root, monkeypatch):
     ag, _, _ = autograder
     (ag / "submission" / "01-rnn-cells-torch.ipynb").write_text("{}")
-    monkeypatch.setattr("grader.grading.grade", lambda *a, **k: _report())
+    monkeypatch.setattr("grader.judging.grading.grade", lambda *a, **k: _report())
     monkeypatch.setenv("GRADER_SANDBOX", "off")
     _metadata(ag, "2999-01-01T00:00:00+00:00")
     before = run_autograder(ag, "01-rnn-cells", allow_no_sandbox=True, hidden_checks="withhold")
@@ -255,11 +255,11 @@ def test_the_instructor_chooses_with_grader_gradescope_hidden_checks(tmp_path, m
     archive = zipfile.ZipFile(tmp_path / "a.zip")
     assert json.loads(archive.read("grader-gradescope.json"))["hidden_checks"] == "withhold"
     seen = {}
-    monkeypatch.setattr("grader.gradescope_package.run_autograder",
+    monkeypatch.setattr("grader.platforms.gradescope_package.run_autograder",
                         lambda root, lab, allow, hidden: seen.update(hidden=hidden) or {"score": 0})
     (tmp_path / "ag" / "source").mkdir(parents=True)
     (tmp_path / "ag" / "source" / "grader-gradescope.json").write_bytes(archive.read("grader-gradescope.json"))
-    from grader.gradescope_package import main as autograder_main
+    from grader.platforms.gradescope_package import main as autograder_main
 
     assert autograder_main(["--root", str(tmp_path / "ag"), "--lab", "01-rnn-cells"]) == 0 and seen == {"hidden": "withhold"}
     result = CliRunner().invoke(main, ["gradescope", "01-rnn-cells", str(tmp_path / "b.zip"), "--hidden-checks", "hidden"])

@@ -10,7 +10,7 @@ from make_submissions import sample_path
 from nbfactory import write_notebook
 
 from grader.cli import main
-from grader.grading import grade
+from grader.judging.grading import grade
 
 pytestmark = pytest.mark.slow
 
@@ -77,10 +77,10 @@ CLASSIC_BUGS = {  # wrong solution -> the function its failure messages must nam
 
 @pytest.mark.parametrize("framework", ["keras", "torch"])
 def test_classic_bugs_get_partial_credit_naming_the_function(framework):
-    from grader.course import load_lab
-    from grader.grading import Grading
-    from grader.notebook import read_notebook
-    from grader.validate import load_wrong_solutions
+    from grader.authoring.validate import load_wrong_solutions
+    from grader.course.labs import load_lab
+    from grader.course.notebook import read_notebook
+    from grader.judging.grading import Grading
 
     lab = load_lab("01-rnn-cells")
     bugs = dict(CLASSIC_BUGS, **({"count_one_bias": "count_params"} if framework == "torch" else {}))
@@ -100,7 +100,7 @@ def test_classic_bugs_get_partial_credit_naming_the_function(framework):
 
 
 def test_a_cell_past_the_memory_limit_is_stopped_and_the_kernel_replaced(tmp_path):
-    from grader.execute import KernelSession
+    from grader.kernel.execute import KernelSession
 
     with KernelSession(tmp_path, env={}, setup_code="import time", memory_mb=300) as session:
         assert session.run_student_cell("x = 41", timeout=30).status == "ok"

@@ -18,14 +18,14 @@ from test_lab03_judges import _arrays, _spec_params
 from test_lab04_judges import _answer as answer_lab04
 from test_lab04_judges import _sgd, _simulate_train_step
 
-from grader.checks import registry
-from grader.checks.base import CheckContext, Verdict
-from grader.checks.tracing import MASK_VALUE
-from grader.formats import common, html, markdown
-from grader.numerics import clipping as num
-from grader.numerics import rnn, windowing
-from grader.probing import CallResult
-from grader.report import FAILED, PASSED, SKIPPED, CheckResult, Report
+from grader.judging.checks import registry
+from grader.judging.checks.base import CheckContext, Verdict
+from grader.judging.checks.tracing import MASK_VALUE
+from grader.judging.numerics import clipping as num
+from grader.judging.numerics import rnn, windowing
+from grader.kernel.probing import CallResult
+from grader.reports.formats import common, html, markdown
+from grader.reports.report import FAILED, PASSED, SKIPPED, CheckResult, Report
 
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 
@@ -219,7 +219,7 @@ def test_warnings_and_run_facts_are_shown():
 
 
 def test_a_plot_that_cannot_be_drawn_leaves_the_check_without_one():
-    from grader import plots
+    from grader.reports import plots
 
     assert plots.render_png({"plot": "forecast", "truth": [1.0]}) is None  # missing keys
     assert plots.render_png({"plot": "nothing"}) is None
@@ -231,9 +231,9 @@ def test_a_plot_that_cannot_be_drawn_leaves_the_check_without_one():
 def test_html_is_registered_and_matplotlib_stays_out_of_the_cli():
     import subprocess
 
-    from grader import formats
+    from grader.reports import formats
 
     assert formats.get("html") is html.render
-    code = ("import sys, grader.cli, grader.formats; "
+    code = ("import sys, grader.cli, grader.reports.formats; "
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported by the CLI'")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -12,9 +12,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from grader.batch import GRADED, NOT_GRADED, Row
-from grader.formats import inert
-from grader.report import CellEvent, CheckResult, Report
+from grader.batch.rows import GRADED, NOT_GRADED, Row
+from grader.reports.formats import inert
+from grader.reports.report import CellEvent, CheckResult, Report
 
 # what a student can make a message say (an exception message, a value's repr, notebook metadata)
 HTML = '<img src="https://evil.example/pixel.png" onerror="alert(1)"><script>alert(2)</script>'
@@ -98,7 +98,7 @@ def assert_inert_markdown(text: str, words: list[str] = WORDS) -> None:
 
 
 def test_markdown_report_is_inert():
-    from grader.formats import markdown
+    from grader.reports.formats import markdown
 
     text = markdown.render(evil_report())
     assert_inert_markdown(text)
@@ -109,8 +109,8 @@ def test_markdown_report_is_inert():
 def test_the_job_summary_is_the_inert_markdown(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from grader import grading
     from grader.cli import main
+    from grader.judging import grading
 
     monkeypatch.setattr(grading, "grade", lambda *args, **kwargs: evil_report())
     summary = tmp_path / "summary"
@@ -134,15 +134,15 @@ def _rows() -> list[Row]:
 
 
 def test_summary_md_is_inert():
-    from grader.class_summary import render_markdown, summarize
+    from grader.batch.class_summary import render_markdown, summarize
 
     assert_inert_markdown(render_markdown(summarize(_rows(), 4.0)), WORDS[:3])  # messages cut at 200 characters
 
 
 def test_feedback_comments_are_inert(tmp_path):
-    from grader.collect import Collection, Student
-    from grader.feedback import comment_body, plan_feedback
-    from grader.formats import markdown
+    from grader.platforms.collect import Collection, Student
+    from grader.platforms.feedback import comment_body, plan_feedback
+    from grader.reports.formats import markdown
 
     rows = _rows()
     rows[0].student, rows[1].student = "alice", "bob"
@@ -158,7 +158,7 @@ def test_feedback_comments_are_inert(tmp_path):
 
 
 def test_gradescope_outputs_are_inert():
-    from grader.formats import gradescope
+    from grader.reports.formats import gradescope
 
     data = json.loads(gradescope.render(evil_report()))
     assert_inert_markdown(data["output"])
@@ -168,7 +168,7 @@ def test_gradescope_outputs_are_inert():
 
 # -- JUnit -----------------------------------------------------------------------------------------------
 def test_junit_parses_and_keeps_the_words():
-    from grader.formats import junit
+    from grader.reports.formats import junit
 
     text = junit.render(evil_report())
     root = ET.fromstring(text)  # control characters made it unparsable
@@ -195,7 +195,7 @@ def assert_inert_terminal(text: str) -> None:
 
 @pytest.mark.parametrize("tty", [False, True])
 def test_terminal_report_is_inert(monkeypatch, tty):
-    from grader.formats import terminal
+    from grader.reports.formats import terminal
 
     monkeypatch.setenv("TERM", "xterm-256color")
     monkeypatch.delenv("NO_COLOR", raising=False)
@@ -206,7 +206,7 @@ def test_terminal_report_is_inert(monkeypatch, tty):
 
 
 def test_batch_summary_is_inert():
-    from grader.class_summary import render_terminal, summarize
+    from grader.batch.class_summary import render_terminal, summarize
 
     text = render_terminal(summarize(_rows(), 4.0))
     assert not CONTROL.search(text)
@@ -215,7 +215,7 @@ def test_batch_summary_is_inert():
 
 @pytest.mark.parametrize("plain", [True, False])
 def test_batch_progress_is_inert(monkeypatch, plain):
-    from grader.progress import BatchProgress
+    from grader.batch.progress import BatchProgress
 
     monkeypatch.setenv("TERM", "xterm-256color")
     stream = _Terminal()
@@ -231,7 +231,7 @@ def test_batch_progress_is_inert(monkeypatch, plain):
 def test_html_report_draws_no_student_markup():
     import html5lib
 
-    from grader.formats import html
+    from grader.reports.formats import html
 
     page = html.render(evil_report())
     assert not CONTROL.search(page)  # a bidi override would reorder what the page shows
@@ -246,7 +246,7 @@ def test_html_report_draws_no_student_markup():
 def test_summary_html_draws_no_student_markup():
     import html5lib
 
-    from grader.class_summary import render_html, summarize
+    from grader.batch.class_summary import render_html, summarize
 
     page = render_html(summarize(_rows(), 4.0))
     assert not CONTROL.search(page)
@@ -259,7 +259,7 @@ def test_summary_html_draws_no_student_markup():
 
 
 def test_classroom_and_json_carry_no_raw_control_characters():
-    from grader.formats import classroom, json_format
+    from grader.reports.formats import classroom, json_format
 
     text = classroom.render(evil_report())
     assert not CONTROL.search(text)
@@ -332,7 +332,7 @@ def test_what_the_cli_prints_on_standard_error_writes_escape_sequences_out(tmp_p
     def refuse(*args, **kwargs):
         raise InputError("cannot read \x1b]0;owned\x07 \x1b[2J notebook")
 
-    monkeypatch.setattr("grader.grading.grade", refuse)
+    monkeypatch.setattr("grader.judging.grading.grade", refuse)
     notebook = tmp_path / "lab.ipynb"
     notebook.write_text("{}")
     result = CliRunner().invoke(cli.main, ["check", str(notebook), "--no-sandbox"])

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.checks import registry
-from grader.checks.base import CheckContext
-from grader.numerics import rnn
-from grader.probing import CallError, CallResult
+from grader.judging.checks import registry
+from grader.judging.checks.base import CheckContext
+from grader.judging.numerics import rnn
+from grader.kernel.probing import CallError, CallResult
 
 
 def _ctx(framework="torch"):

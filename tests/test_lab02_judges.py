@@ -6,18 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grader.checks import registry
-from grader.checks.base import CheckContext
-from grader.checks.tracing import (
+from grader.judging.checks import registry
+from grader.judging.checks.base import CheckContext
+from grader.judging.checks.tracing import (
     MASK_VALUE,
     hidden_inputs,
     hidden_labels,
     rmse_observed,
     roc_auc,
 )
-from grader.checks.tracing import balanced_accuracy as balanced
-from grader.numerics.mooc import prepare_sequences
-from grader.probing import CallError, CallResult
+from grader.judging.checks.tracing import balanced_accuracy as balanced
+from grader.judging.numerics.mooc import prepare_sequences
+from grader.kernel.probing import CallError, CallResult
 
 LAB = "02-tracing-vs-passfail"
 

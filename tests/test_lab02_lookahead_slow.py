@@ -16,8 +16,8 @@ import nbformat
 import pytest
 from adversarial import lab02_lookahead
 
-from grader.course import load_lab
-from grader.grading import Grading
+from grader.course.labs import load_lab
+from grader.judging.grading import Grading
 
 pytestmark = pytest.mark.slow
 

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from sweep_oracles import prepare_sequences_numpy
 
-from grader.checks.base import CheckContext
-from grader.checks.tracing import SequencePreparation
-from grader.course import load_lab
-from grader.probing import CallResult
+from grader.course.labs import load_lab
+from grader.judging.checks.base import CheckContext
+from grader.judging.checks.tracing import SequencePreparation
+from grader.kernel.probing import CallResult
 
 LAB = load_lab("02-tracing-vs-passfail")
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.checks import registry
-from grader.checks.base import CheckContext
-from grader.checks.tracing import MASK_VALUE, hidden_inputs, hidden_labels
-from grader.probing import CallError, CallResult
-from grader.recorded import Table, replaying
+from grader.judging.checks import registry
+from grader.judging.checks.base import CheckContext
+from grader.judging.checks.tracing import MASK_VALUE, hidden_inputs, hidden_labels
+from grader.judging.recorded import Table, replaying
+from grader.kernel.probing import CallError, CallResult
 
 LAB = "02-tracing-vs-passfail"
 F32 = np.float32

@@ -1,4 +1,4 @@
-"""The kernel side of lab 02's tie to the trained model (``grader/kernel_side/tracing_probes.py``), on real
+"""The kernel side of lab 02's tie to the trained model (``grader/kernel/inside/tracing_probes.py``), on real
 PyTorch models in this process: which models it finds, the weights it reads, and that the grader's own
 forward pass from them gives what the models give."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.checks.tracing import _closest_output
-from grader.kernel_side import source
+from grader.judging.checks.tracing_models import _closest_output
+from grader.kernel.inside import source
 
 pytestmark = pytest.mark.slow
 torch = pytest.importorskip("torch")

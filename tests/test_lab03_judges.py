@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import yaml
 
-from grader.checks import registry
-from grader.checks.base import CheckContext
-from grader.numerics import windowing
-from grader.probing import CallError, CallResult
+from grader.judging.checks import registry
+from grader.judging.checks.base import CheckContext
+from grader.judging.numerics import windowing
+from grader.kernel.probing import CallError, CallResult
 
 LAB = Path(__file__).resolve().parents[1] / "assignments" / "03-windowing-forecast"
 
@@ -166,7 +166,7 @@ def test_naive_forecast():
 
 def _judged_windows(params):
     """The windows the check judges (in time order) and their targets, as the grader cuts them."""
-    from grader.checks.windowing import hidden_windows
+    from grader.judging.checks.windowing import hidden_windows
     return hidden_windows(params, _ctx())
 
 

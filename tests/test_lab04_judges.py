@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.checks import registry
-from grader.checks.base import CheckContext
-from grader.numerics import clipping as num
-from grader.probing import CallError, CallResult, Opaque
+from grader.judging.checks import registry
+from grader.judging.checks.base import CheckContext
+from grader.judging.numerics import clipping as num
+from grader.kernel.probing import CallError, CallResult, Opaque
 
 
 def _ctx(framework: str = "torch") -> CheckContext:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.checks import registry
-from grader.checks.base import CheckContext
-from grader.probing import CallError, CallResult
+from grader.judging.checks import registry
+from grader.judging.checks.base import CheckContext
+from grader.kernel.probing import CallError, CallResult
 
 
 def _answer(kind_name, params, respond, framework="torch"):

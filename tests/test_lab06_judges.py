@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import sweep_oracles as oracles
 
-from grader.checks import registry
-from grader.checks.base import CheckContext
-from grader.numerics import text as text_numerics
-from grader.probing import CallResult
+from grader.judging.checks import registry
+from grader.judging.checks.base import CheckContext
+from grader.judging.numerics import text as text_numerics
+from grader.kernel.probing import CallResult
 
 LAB = Path(__file__).resolve().parent.parent / "assignments" / "06-text-classification"
 CLASSIFIER = {"function": "build_text_classifier", "cases": [

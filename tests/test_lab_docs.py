@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from grader.course import lab_ids, load_lab
+from grader.course.labs import lab_ids, load_lab
 
 
 def _max_score(lab, framework):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from grader import late_grades
-from grader.batch import GRADED, Row
+from grader.batch.rows import GRADED, Row
+from grader.platforms import late_grades
 
 
 def _manifest(folder, students):

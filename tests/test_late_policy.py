@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from grader.course_file import CourseFileError, parse_course, read_course
+from grader.course.course_file import CourseFileError, parse_course, read_course
+from grader.course.late_policy import (
+    LatePolicy,
+    assess,
+    elapsed_seconds,
+    extend,
+    parse_time,
+    utc_stamp,
+    window,
+)
 from grader.errors import InputError
-from grader.late_policy import LatePolicy, assess, elapsed_seconds, extend, parse_time, utc_stamp, window
 
 POLICY = LatePolicy(grace_minutes=15, penalty_percent=10, per="day", cap_percent=30)
 DEADLINE = parse_time("2026-11-30T23:59:00Z")

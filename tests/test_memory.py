@@ -1,4 +1,4 @@
-"""Memory as the machine feels it (grader.memory) and the watch built on it: fake /proc and fake cgroups, plus a few
+"""Memory as the machine feels it (grader.kernel.memory) and the watch built on it: fake /proc and fake cgroups, plus a few
 small real processes (a forked pool over shared data, an unmapped memfd)."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import memory
-from grader.execute import _MemoryWatch
-from grader.memory import MemoryCgroup, MiB, measure, tree_pids, upper_bound
-from grader.process_tree import _runs_kernel, kernel_process, set_limit
+from grader.kernel import memory
+from grader.kernel.execute import _MemoryWatch
+from grader.kernel.memory import MemoryCgroup, MiB, measure, tree_pids, upper_bound
+from grader.kernel.process_tree import _runs_kernel, kernel_process, set_limit
 
 LINUX = pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux /proc")
 

@@ -15,7 +15,7 @@ import pytest
 from adversarial import SAMPLE_SCORE, attacked, memory
 from test_sandbox_slow import grade_nb
 
-from grader import sandbox
+from grader.kernel import sandbox
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not sandbox.available()[0], reason=f"no sandbox here: {sandbox.available()[1]}")]
@@ -75,7 +75,7 @@ def test_a_kernel_runs_in_its_cgroup_and_an_out_of_memory_kill_ends_the_cell_as_
     kernel is moved into the group, and a kill the group's memory.events reports ends the cell as over the limit."""
     import threading
 
-    from grader.execute import KernelSession
+    from grader.kernel.execute import KernelSession
 
     parent = tmp_path / "cgroup"
     parent.mkdir()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from nbfactory import write_notebook
 
-from grader.course import load_lab
-from grader.grading import Grading
-from grader.notebook import read_notebook
-from grader.spec import CheckSpec
+from grader.course.labs import load_lab
+from grader.course.notebook import read_notebook
+from grader.course.spec import CheckSpec
+from grader.judging.grading import Grading
 
 pytestmark = pytest.mark.slow
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import mutants as m
-from grader.mutation_operators import function_mutants
-from grader.notebook import read_notebook
+from grader.authoring import mutants as m
+from grader.authoring.mutation_operators import function_mutants
+from grader.course.notebook import read_notebook
 
 TINY = Path(__file__).resolve().parent / "notebooks" / "numpy_tiny_lab.ipynb"
 

@@ -33,7 +33,7 @@ def course(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADER_COURSE", str(tmp_path))
     monkeypatch.setenv("GRADER_PRIVATE", str(tmp_path))
     monkeypatch.setenv("GRADER_CACHE", str(tmp_path / "cache"))
-    from grader.scaffold import new_lab
+    from grader.authoring.scaffold import new_lab
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     position = next(i for i, cell in enumerate(nb.cells) if "uses-solution" in cell.metadata.get("tags", []))
@@ -91,8 +91,8 @@ def test_a_training_step_is_compared_with_the_gradients_its_model_came_with():
 
     import torch
 
-    from grader import mutants as m
-    from grader.mutation_operators import function_mutants
+    from grader.authoring import mutants as m
+    from grader.authoring.mutation_operators import function_mutants
 
     namespace: dict = {"torch": torch}
     exec(TRAIN_STEP, namespace)

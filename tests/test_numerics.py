@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.numerics import rnn
+from grader.judging.numerics import rnn
 
 
 def test_lecture_parameter_count_513():
@@ -47,7 +47,7 @@ def test_run_sequence_last_state_is_the_last_step():
 
 
 def test_architecture_counts():
-    from grader.numerics import architecture
+    from grader.judging.numerics import architecture
 
     lecture = [{"rnn": "simple", "units": 16, "inputs": 14}, {"dense": 1, "inputs": 16}]
     assert architecture.count("keras", lecture) == 513

@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.checks import oracle as oracle_kind
-from grader.checks import registry
-from grader.checks.base import CheckContext
-from grader.probing import CallError, CallResult, Raw
+from grader.judging import oracle_inputs, oracle_runner
+from grader.judging.checks import oracle as oracle_kind
+from grader.judging.checks import registry
+from grader.judging.checks.base import CheckContext
+from grader.kernel.probing import CallError, CallResult, Raw
 
 MOVING = {"function": "moving_average", "dims": {"n": [3, 12]},
           "args": [{"array": {"shape": ["n"]}}, {"int": [1, "n"]}], "examples": [{"args": [[1.0, 2.0], 3]}]}
@@ -43,16 +44,16 @@ def _judge(params, respond, reference=None, seed=11, monkeypatch=None):
         @staticmethod
         def answers(lab_id, framework, seed_, reqs):
             assert (lab_id, framework, seed_) == ("90-tiny", "torch", seed)
-            return [reference(oracle_kind.kernel_call("r", request)) for request in reqs]
+            return [reference(oracle_runner.kernel_call("r", request)) for request in reqs]
 
     monkeypatch.setattr(oracle_kind, "oracle", Reference)
     return kind.judge(params, ctx, plan, results)
 
 
 def test_inputs_are_drawn_from_the_seed_within_their_ranges():
-    cases = oracle_kind.draw_cases(MOVING, 5, "torch")
-    again = oracle_kind.draw_cases(MOVING, 5, "torch")
-    other = oracle_kind.draw_cases(MOVING, 6, "torch")
+    cases = oracle_inputs.draw_cases(MOVING, 5, "torch")
+    again = oracle_inputs.draw_cases(MOVING, 5, "torch")
+    other = oracle_inputs.draw_cases(MOVING, 6, "torch")
     assert len(cases) == 4 and cases[-1] == {"args": [[1.0, 2.0], 3], "kwargs": {}}
     for case in cases[:3]:
         x, k = case["args"]
@@ -60,7 +61,7 @@ def test_inputs_are_drawn_from_the_seed_within_their_ranges():
     assert all(np.array_equal(a["args"][0], b["args"][0]) for a, b in zip(cases[:3], again[:3], strict=True))
     assert not all(np.array_equal(a["args"][0], b["args"][0]) for a, b in zip(cases[:3], other[:3], strict=True))
     # a fixed seed of the check's own changes them too
-    assert not np.array_equal(oracle_kind.draw_cases({**MOVING, "seed": 1}, 5, "torch")[0]["args"][0], cases[0]["args"][0])
+    assert not np.array_equal(oracle_inputs.draw_cases({**MOVING, "seed": 1}, 5, "torch")[0]["args"][0], cases[0]["args"][0])
 
 
 def test_arrays_go_to_the_kernel_as_numpy_and_tensors_as_the_flavours():
@@ -144,9 +145,9 @@ def test_a_model_is_compared_by_parameter_count_and_outputs():
 
 def test_todo_inputs_cannot_be_planned_and_are_reported():
     params = {"function": "f", "args": ["TODO thing: how to draw it"]}
-    assert oracle_kind.spec_problems(params) == ["inputs still marked TODO: declare how to draw them"]
-    assert oracle_kind.spec_problems({"function": "f"}) == ["no inputs declared (`args`/`kwargs` or `generator`)"]
-    with pytest.raises(oracle_kind.OracleSpecError):
+    assert oracle_inputs.spec_problems(params) == ["inputs still marked TODO: declare how to draw them"]
+    assert oracle_inputs.spec_problems({"function": "f"}) == ["no inputs declared (`args`/`kwargs` or `generator`)"]
+    with pytest.raises(oracle_inputs.OracleSpecError):
         registry.get("oracle").plan(params, _ctx())
 
 
@@ -160,18 +161,19 @@ def test_inputs_from_a_generator_of_the_private_course(tmp_path, monkeypatch):
         "    return [{'args': [rng.normal(size=n).astype('float32'), k]} for k in (1, n)]\n")
     monkeypatch.setenv("GRADER_PRIVATE", str(tmp_path))
     params = {"function": "moving_average", "generator": "windows"}
-    cases = oracle_kind.draw_cases(params, 3, "torch", "90-tiny")
+    cases = oracle_inputs.draw_cases(params, 3, "torch", "90-tiny")
     assert [case["args"][1] for case in cases] == [1, len(cases[0]["args"][0])]
-    assert np.array_equal(cases[0]["args"][0], oracle_kind.draw_cases(params, 3, "torch", "90-tiny")[0]["args"][0])
+    assert np.array_equal(cases[0]["args"][0], oracle_inputs.draw_cases(params, 3, "torch", "90-tiny")[0]["args"][0])
     with pytest.raises(Exception, match="not found"):
-        oracle_kind.draw_cases(params, 3, "torch", "91-other")
-    # the call can be recorded for public runs: its arguments are plain data (a Generator could not be looked up)
-    from grader import recorded
+        oracle_inputs.draw_cases(params, 3, "torch", "91-other")
+    # the generator is called with plain data (seed words, not a Generator), so that the drawn plan, which a
+    # public run replays, is a pure function of what the recording holds
+    from grader.judging import recorded
 
     seen = []
-    monkeypatch.setattr("grader.numerics.oracle.generated_cases",
+    monkeypatch.setattr(oracle_inputs, "generated_cases",
                         lambda *args: seen.append(recorded.call_key("oracle", "generated_cases", args, {})) or [])
-    oracle_kind.draw_cases(params, 3, "torch", "90-tiny")
+    oracle_inputs.draw_cases(params, 3, "torch", "90-tiny")
     assert len(seen) == 1
 
 
@@ -184,7 +186,7 @@ def test_validate_is_told_what_makes_an_oracle_check_weak(reference, words, monk
     class Reference:
         @staticmethod
         def answers(lab_id, framework, seed, reqs):
-            return [reference(oracle_kind.kernel_call("r", request)) for request in reqs]
+            return [reference(oracle_runner.kernel_call("r", request)) for request in reqs]
 
     monkeypatch.setattr(oracle_kind, "oracle", Reference)
     found = oracle_kind.weaknesses("90-tiny", "torch", 0, MOVING)

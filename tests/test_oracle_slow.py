@@ -41,11 +41,11 @@ def course(tmp_path, monkeypatch):
 
 
 def test_a_scaffolded_lab_validates_and_fails_wrong_solutions(course, monkeypatch):
-    from grader import oracle_runner
-    from grader.course import load_lab
-    from grader.record import record_lab
-    from grader.scaffold import new_lab
-    from grader.validate import validate_lab
+    from grader.authoring.record import record_lab
+    from grader.authoring.scaffold import new_lab
+    from grader.authoring.validate import validate_lab
+    from grader.course.labs import load_lab
+    from grader.judging import oracle_runner
 
     new_lab(LAB, NOTEBOOK)
     monkeypatch.setattr(oracle_runner, "_MEMO", {})
@@ -75,8 +75,8 @@ def test_a_scaffolded_lab_validates_and_fails_wrong_solutions(course, monkeypatc
 def test_validate_reports_an_oracle_check_left_as_todo(course):
     import yaml
 
-    from grader.scaffold import new_lab
-    from grader.validate import validate_lab
+    from grader.authoring.scaffold import new_lab
+    from grader.authoring.validate import validate_lab
 
     new_lab(LAB, NOTEBOOK)
     spec_path = course / "assignments" / LAB / "assignment.yaml"
@@ -102,10 +102,10 @@ def make_encoder(n_in, n_hidden):
 def test_a_returned_module_is_compared_by_its_parameters_and_outputs(course, tmp_path):
     import nbformat
 
-    from grader.course import load_lab
-    from grader.grading import Grading
-    from grader.notebook import read_notebook
-    from grader.scaffold import new_lab
+    from grader.authoring.scaffold import new_lab
+    from grader.course.labs import load_lab
+    from grader.course.notebook import read_notebook
+    from grader.judging.grading import Grading
 
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_code_cell(TORCH_REFERENCE))

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from grader.errors import ProbeError
-from grader.kernel_side import source
-from grader.probing import CallResult, Frame, Opaque, Raw, decode_value, encode_inputs, read_response
+from grader.kernel.inside import source
+from grader.kernel.probing import CallResult, Frame, Opaque, Raw, decode_value, encode_inputs, read_response
 
 
 @pytest.fixture()

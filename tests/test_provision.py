@@ -9,9 +9,9 @@ from fake_github import FakeGitHub, git
 from github_openapi import problems
 
 from grader.cli import main
-from grader.github_api import GitHubClient, GitHubError
-from grader.provision import FEEDBACK_TITLE, Provisioner, git_blob_sha, status
-from grader.roster import RosterEntry, write_roster
+from grader.course.roster import RosterEntry, write_roster
+from grader.platforms.github_api import GitHubClient, GitHubError
+from grader.platforms.provision import FEEDBACK_TITLE, Provisioner, git_blob_sha, status
 
 ROSTER = [RosterEntry("s1", "ana", "Ana"), RosterEntry("s2", "bo", "Bo", team="red"),
           RosterEntry("s3", "cy", "Cy", team="red"), RosterEntry("s4", "", "Dee")]

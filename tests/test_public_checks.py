@@ -8,14 +8,14 @@ import re
 import numpy as np
 import pytest
 
-from grader import public_checks
-from grader.checks.base import CheckContext
-from grader.course import load_lab
-from grader.formats import common, html, markdown, terminal
-from grader.formats.common import run_lines
-from grader.public_checks import PublicChecks
-from grader.recorded import read_recording
-from grader.report import FAILED, PASSED, SKIPPED, CheckResult, Report
+from grader.course.labs import load_lab
+from grader.judging import public_checks
+from grader.judging.checks.base import CheckContext
+from grader.judging.public_checks import PublicChecks
+from grader.judging.recorded import read_recording
+from grader.reports.formats import common, html, markdown, terminal
+from grader.reports.formats.common import run_lines
+from grader.reports.report import FAILED, PASSED, SKIPPED, CheckResult, Report
 
 
 class FakeRun:
@@ -64,7 +64,7 @@ def test_a_stale_recording_and_an_unrecordable_check_await_the_private_run(monke
 # -- what a student reads: `grader --public check` ---------------------------------------------------------
 LABS = ["01-rnn-cells", "02-tracing-vs-passfail", "03-windowing-forecast", "04-gradient-clipping",
         "05-improving-rnns", "06-text-classification"]
-# the grader's internal modules (grader/numerics/*.py): "rnn.torch_layer_forward" means nothing to a student
+# the grader's internal modules (grader/judging/numerics/*.py): "rnn.torch_layer_forward" means nothing to a student
 INTERNAL = re.compile(r"\b(?:grader\.numerics|architecture|clipping|mooc|regularization|rnn|windowing)\.[a-z_]+")
 
 

@@ -8,13 +8,13 @@ import zlib
 import numpy as np
 import pytest
 
-from grader.checks import registry
-from grader.checks.base import CheckContext, Plan
-from grader.course import lab_ids, load_lab
-from grader.probing import CallResult
-from grader.public_checks import fingerprint
-from grader.recorded import map_leaves, read_recording, replaying
-from grader.standin import public_hidden_dir
+from grader.course.labs import lab_ids, load_lab
+from grader.course.standin import public_hidden_dir
+from grader.judging.checks import registry
+from grader.judging.checks.base import CheckContext, Plan
+from grader.judging.public_checks import fingerprint
+from grader.judging.recorded import map_leaves, read_recording, replaying
+from grader.kernel.probing import CallResult
 
 FLAVOURS = [(lab, framework) for lab in lab_ids() for framework in load_lab(lab).flavours]
 # kinds whose answers are values compared with expected ones: any change of the values must fail them
@@ -23,7 +23,7 @@ VALUE_KINDS = {"cell_step", "run_sequence", "make_windows", "reshape_windows", "
 
 
 def _context(lab, framework, check, seed):
-    """As a grading without the private course builds it (grader.grading.Grading.context)."""
+    """As a grading without the private course builds it (grader.judging.grading.Grading.context)."""
     hidden = public_hidden_dir(lab)
     return CheckContext(framework, np.random.default_rng([seed, zlib.crc32(check.id.encode())]), hidden, lab.id,
                         int(seed))

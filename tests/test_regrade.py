@@ -10,9 +10,10 @@ from batchfakes import REPORT, WRITE, fake, notebook
 from click.testing import CliRunner
 
 from grader import cli
-from grader.batch import BatchOptions, ClassOptions, grade_class
+from grader.batch.class_grading import ClassOptions, grade_class
+from grader.batch.planning import BatchOptions
+from grader.batch.regrade import regrade
 from grader.errors import InputError
-from grader.regrade import regrade
 
 # the check fixed: lstm-step now passes whatever the notebook says
 FIXED = ("for c in report['checks']:\n"
@@ -80,7 +81,7 @@ def test_regrade_command(tmp_path, graded, monkeypatch):
         seen.update(paths=paths, students=students, labs=labs, out=options.out_dir, gradebooks=how.gradebooks)
         raise InputError("stop here")
 
-    monkeypatch.setattr("grader.regrade.regrade", fake_regrade)
+    monkeypatch.setattr("grader.batch.regrade.regrade", fake_regrade)
     result = CliRunner().invoke(cli.main, ["regrade", str(tmp_path / "class"), "--out", str(tmp_path / "out"),
                                            "--student", "bob", "--gradebook", "canvas"])
     assert result.exit_code == 2 and "stop here" in result.output

@@ -5,8 +5,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from grader.course import lab_ids, load_lab
-from grader.release import ReleaseError, build_release, strip_solutions, wrap_uses_solution
+from grader.course.labs import lab_ids, load_lab
+from grader.course.release import ReleaseError, build_release, strip_solutions, wrap_uses_solution
 
 
 def test_region_becomes_a_named_stub():

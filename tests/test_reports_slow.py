@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from test_formats import check_classroom, check_gradescope, check_junit, check_markdown
 
 from grader.cli import main
-from grader.course import load_lab
-from grader.formats.markdown import MARKER_PREFIX
-from grader.report import CheckResult, Report
-from grader.starter import write_starter
+from grader.course.labs import load_lab
+from grader.platforms.starter import write_starter
+from grader.reports.formats.markdown import MARKER_PREFIX
+from grader.reports.report import CheckResult, Report
 
 pytestmark = pytest.mark.slow
 

@@ -6,19 +6,19 @@ import pytest
 from click.testing import CliRunner
 from fake_github import FakeGitHub
 
-from grader import gradebook
+from grader.batch import gradebook
 from grader.cli import main
-from grader.github_api import GitHubClient
-from grader.roster import (
+from grader.course.roster import (
     RosterEntry,
     RosterError,
     import_canvas,
     import_classroom,
     read_roster,
     teams,
-    unknown_logins,
     write_roster,
 )
+from grader.platforms.github_api import GitHubClient
+from grader.platforms.provision import unknown_logins
 
 CLASSROOM = ('"identifier","github_username","github_id","name"\n'
              '"ana@uni.example","ana-k","101","Ana K"\n'

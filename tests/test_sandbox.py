@@ -20,13 +20,13 @@ import pytest
 from click.testing import CliRunner
 
 import grader
-from grader import probing, sandbox
 from grader.cli import main
+from grader.course.notebook import read_notebook
 from grader.errors import InputError, ProbeError
-from grader.execute import KernelSession, OutputBudget
-from grader.notebook import read_notebook
-from grader.report import CheckResult, Report
-from grader.workflow_text import escape_commands, fence, for_log
+from grader.kernel import probing, sandbox
+from grader.kernel.execute import KernelSession, OutputBudget
+from grader.reports.report import CheckResult, Report
+from grader.reports.workflow_text import escape_commands, fence, for_log
 
 REPO = Path(grader.__file__).resolve().parents[1]
 
@@ -436,7 +436,7 @@ def test_check_in_github_actions_prints_student_text_fenced_and_its_points_last(
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "out"))
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary"))
-    monkeypatch.setattr("grader.grading.grade", lambda *a, **k: _report(FORGED))
+    monkeypatch.setattr("grader.judging.grading.grade", lambda *a, **k: _report(FORGED))
     path = tmp_path / "sub.ipynb"
     path.write_text("{}")
     result = CliRunner().invoke(main, ["check", str(path), "--format", "classroom", "--format", "terminal",
@@ -472,7 +472,7 @@ def test_check_under_ci_with_the_private_course_refuses_without_a_sandbox_unless
     path.write_text("{}")
     result = CliRunner().invoke(main, ["check", str(path), "--format", "json"])
     assert result.exit_code == 2 and "no list of cells" in result.stderr
-    monkeypatch.setattr("grader.grading.grade", fake_grade)
+    monkeypatch.setattr("grader.judging.grading.grade", fake_grade)
     result = CliRunner().invoke(main, ["check", str(path), "--format", "json", "--no-sandbox", "--exit-zero"])
     assert result.exit_code == 0 and seen["use_sandbox"] is False
     # a student's own CI has only the public course: feedback without a sandbox, said so
@@ -492,12 +492,12 @@ def test_the_last_resort_ends_a_grading_process_that_overruns():
     import sys
     import time
 
-    hung = "from grader.grading import _HardStop\nimport time\nstop = _HardStop(0.5)\ntime.sleep(60)\n"
+    hung = "from grader.judging.grading import _HardStop\nimport time\nstop = _HardStop(0.5)\ntime.sleep(60)\n"
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-c", hung], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 3 and "did not finish within" in done.stderr and time.monotonic() - started < 30
     # control: a grading that returns in time cancels it and the process goes on
-    finished = "from grader.grading import _HardStop\nimport time\nstop = _HardStop(0.5)\nstop.cancel()\ntime.sleep(1.5)\n"
+    finished = "from grader.judging.grading import _HardStop\nimport time\nstop = _HardStop(0.5)\nstop.cancel()\ntime.sleep(1.5)\n"
     done = subprocess.run([sys.executable, "-c", finished], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0 and done.stderr == ""
 

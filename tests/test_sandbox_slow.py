@@ -47,12 +47,12 @@ from adversarial import (
     write,
 )
 
-from grader import probing, sandbox
-from grader.course import load_lab
+from grader.course.labs import load_lab
 from grader.errors import KernelError
-from grader.execute import KernelSession
-from grader.grading import Grading
-from grader.report import Report
+from grader.judging.grading import Grading
+from grader.kernel import probing, sandbox
+from grader.kernel.execute import KernelSession
+from grader.reports.report import Report
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not sandbox.available()[0], reason=f"no sandbox here: {sandbox.available()[1]}")]
@@ -466,7 +466,7 @@ def test_file_size_and_scratch_size_are_limited(control, unchanged):
 
 
 def test_a_flood_of_output_is_capped(control, unchanged, tmp_path):
-    from grader.grading import grade
+    from grader.judging.grading import grade
 
     nb = write(attacked(resources.output_flood(24)), tmp_path / "attack.ipynb")
     executed = tmp_path / "executed.ipynb"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader.checks import oracle as oracle_kind
+from grader.judging import oracle_inputs
 
 NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "numpy_tiny_lab.ipynb"
 
@@ -21,9 +21,9 @@ def course(tmp_path, monkeypatch):
 
 
 def test_grader_new_scaffolds_one_oracle_check_per_solution_function(course):
-    from grader.course import load_lab
-    from grader.notebook import read_notebook
-    from grader.scaffold import new_lab
+    from grader.authoring.scaffold import new_lab
+    from grader.course.labs import load_lab
+    from grader.course.notebook import read_notebook
 
     made = new_lab("90-tiny-numpy", NOTEBOOK)
     lab = load_lab("90-tiny-numpy")
@@ -34,7 +34,7 @@ def test_grader_new_scaffolds_one_oracle_check_per_solution_function(course):
     assert params["moving-average"]["dims"] == {"n": [3, 12]}  # from its `# grader:` hint
     assert params["count-params-dense"]["args"] == [{"int": [1, 6]}, {"int": [1, 6]}]  # from the names
     assert params["softmax"]["args"][0]["array"]["shape"] == [[2, 6], [2, 6]]  # from the annotation
-    assert all(not oracle_kind.spec_problems(p) for p in params.values())
+    assert all(not oracle_inputs.spec_problems(p) for p in params.values())
     assert lab.flavours["torch"].reference == course / "reference" / "torch" / "90-tiny-numpy.ipynb"
     student = "\n".join(c.source for c in read_notebook(lab.flavours["torch"].notebook).cells if c.cell_type == "code")
     assert student.count("raise NotImplementedError(") == 4 and "cumsum" not in student
@@ -46,8 +46,8 @@ def test_grader_new_scaffolds_one_oracle_check_per_solution_function(course):
 def test_grader_new_leaves_what_it_cannot_infer_as_todo(course, tmp_path):
     import nbformat
 
-    from grader.course import load_lab
-    from grader.scaffold import new_lab
+    from grader.authoring.scaffold import new_lab
+    from grader.course.labs import load_lab
 
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_code_cell(
@@ -60,7 +60,7 @@ def test_grader_new_leaves_what_it_cannot_infer_as_todo(course, tmp_path):
     spec_text = (course / "assignments" / "91-todo" / "assignment.yaml").read_text()
     assert "# TODO: declare how to draw these inputs" in spec_text and "#   tokenize: text" in spec_text
     check = load_lab("91-todo").checks[0]
-    assert oracle_kind.spec_problems(check.params) == ["inputs still marked TODO: declare how to draw them"]
+    assert oracle_inputs.spec_problems(check.params) == ["inputs still marked TODO: declare how to draw them"]
     assert yaml.safe_load(spec_text)["checks"][0]["params"]["args"][0].startswith("TODO text")
 
 
@@ -70,8 +70,8 @@ def test_grader_new_on_the_command_line(course):
     from grader.cli import main
 
     (course / "reference").mkdir()
-    (course / "grader" / "numerics").mkdir(parents=True)
-    (course / "grader" / "numerics" / "rnn.py").write_text("")
+    (course / "grader" / "judging" / "numerics").mkdir(parents=True)
+    (course / "grader" / "judging" / "numerics" / "rnn.py").write_text("")
     result = CliRunner().invoke(main, ["new", "90-tiny-numpy", "--from", str(NOTEBOOK)])
     assert result.exit_code == 0, result.output
     assert "check moving_average: oracle, 1 point (inputs declared)" in result.output
@@ -82,9 +82,9 @@ def test_grader_new_on_the_command_line(course):
 def test_grader_new_adds_a_second_flavour_to_a_lab(course, tmp_path):
     import nbformat
 
-    from grader.course import load_lab
-    from grader.notebook import read_notebook
-    from grader.scaffold import new_lab
+    from grader.authoring.scaffold import new_lab
+    from grader.course.labs import load_lab
+    from grader.course.notebook import read_notebook
 
     new_lab("90-tiny-numpy", NOTEBOOK, "torch")
     nb = read_notebook(NOTEBOOK)
@@ -109,7 +109,7 @@ def test_grader_new_adds_a_second_flavour_to_a_lab(course, tmp_path):
 def test_a_hint_the_spec_does_not_take_is_refused_before_anything_is_written(course, tmp_path):
     import nbformat
 
-    from grader.scaffold import new_lab
+    from grader.authoring.scaffold import new_lab
 
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_code_cell(

@@ -29,11 +29,11 @@ import numpy as np
 import pytest
 import sweep_oracles as oracles
 
-from grader.checks import registry
-from grader.checks.base import CheckContext, Plan
-from grader.course import lab_ids
-from grader.course import load_lab as _load_lab
-from grader.spec import CheckSpec, Lab
+from grader.course.labs import lab_ids
+from grader.course.labs import load_lab as _load_lab
+from grader.course.spec import CheckSpec, Lab
+from grader.judging.checks import registry
+from grader.judging.checks.base import CheckContext, Plan
 
 # seeds as `grader check` draws them (below 2**31), plus the small ones and the seed of the pandas 3 report
 SEEDS = (0, 1, 2, 1841647661, *(int(s) for s in np.random.default_rng(20261201).integers(0, 2**31, size=196)))
@@ -208,9 +208,9 @@ def _same_value(a: Any, b: Any) -> bool:
                                                   ("03-windowing-forecast", "build-gru"),
                                                   ("03-windowing-forecast", "split-chronological")])
 def test_the_stand_in_kernel_answers_as_the_real_probe_path_does(monkeypatch, lab_id, check_id):
-    """The in-process shortcut gives the very results of ``grader.probing.probe`` (JSON + .npz files, the
+    """The in-process shortcut gives the very results of ``grader.kernel.probing.probe`` (JSON + .npz files, the
     kernel cell, bounded reading back) run on the same stand-in students, missing functions included."""
-    import grader.probing as probing
+    import grader.kernel.probing as probing
 
     real_source = probing.source
     monkeypatch.setattr(probing, "source",
@@ -398,7 +398,7 @@ def to_builtin(cell, p):
 
 
 def _against_real_probes(lab_id: str, check_id: str, framework: str, solution: str) -> None:
-    from grader.kernel_side import source
+    from grader.kernel.inside import source
 
     lab = load_lab(lab_id)
     check = _check(lab, framework, check_id)

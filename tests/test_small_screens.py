@@ -15,10 +15,10 @@ import re
 import pytest
 from test_html import NS, _images, _parse, lab01_report, lab02_report, lab04_report
 
-from grader import plots
-from grader.class_summary import render_html, summarize
-from grader.formats import html
-from grader.report import FAILED, CheckResult, Report
+from grader.batch.class_summary import render_html, summarize
+from grader.reports import plots
+from grader.reports.formats import html
+from grader.reports.report import FAILED, CheckResult, Report
 
 PHONE_PLOT_PX = 390 - 2 * 8 - 7 - 2 * 9.6 - 2
 PHONE_CHART_PX = 390 - 2 * 9.6
@@ -118,7 +118,7 @@ def test_each_plot_is_a_link_to_itself_at_full_size_and_the_page_fits_a_phone():
 
 
 def _summary_page() -> str:
-    from grader.batch import GRADED, Row
+    from grader.batch.rows import GRADED, Row
 
     message = ("lstm_step(x_t, h_prev, c_prev, p) with batch=1, m=3, n=4: c_t: max abs error 0.671 (tolerance "
                "1e-05); at index [0, 3] expected -1.02005, got -0.349505 — c_t ignores c_prev")

@@ -7,10 +7,10 @@ import copy
 import pytest
 import yaml
 
-from grader.checks import registry
-from grader.course import lab_ids, list_labs, load_lab
+from grader.course.labs import lab_ids, list_labs, load_lab
+from grader.course.spec import parse_lab, read_lab
 from grader.errors import InputError, SpecError
-from grader.spec import parse_lab, read_lab
+from grader.judging.checks import registry
 
 
 def _lab01_data(root):
@@ -65,7 +65,7 @@ def test_duplicate_ids_unknown_kinds_and_folder_name(root, tmp_path):
     folder = tmp_path / "other-name"
     folder.mkdir()
     with pytest.raises(SpecError) as info:
-        parse_lab(data, folder, set(registry.names()))
+        parse_lab(data, folder)
     text = str(info.value)
     assert "duplicate ids" in text and data["checks"][0]["id"] in text
     assert "no check kind named 'no_such_kind'" in text
@@ -83,3 +83,10 @@ def test_unreadable_yaml(tmp_path):
     (folder / "assignment.yaml").write_text("- a list\n")
     with pytest.raises(SpecError, match="must be a mapping"):
         read_lab(folder)
+
+
+def test_the_schema_names_every_registered_check_kind_and_no_other():
+    """The spec language (the schema, read by editors and by grader.course) and the judging registry agree."""
+    from grader.course.spec import check_kinds
+
+    assert check_kinds() == registry.names()

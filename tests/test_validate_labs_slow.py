@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader.course import lab_ids
-from grader.validate import validate_lab
+from grader.authoring.validate import validate_lab
+from grader.course.labs import lab_ids
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PRIVATE_FOLDERS = ("reference", "tests/wrong_solutions", "grader/numerics")
+PRIVATE_FOLDERS = ("reference", "tests/wrong_solutions", "grader/judging/numerics")
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def wheel(tmp_path_factory) -> Path:
 
 def _private_files() -> list[Path]:
     files = [p for folder in PRIVATE_FOLDERS for p in (ROOT / folder).rglob("*") if p.is_file()]
-    files = [p for p in files if p != ROOT / "grader" / "numerics" / "__init__.py" and "__pycache__" not in p.parts]
+    files = [p for p in files if p != ROOT / "grader" / "judging" / "numerics" / "__init__.py" and "__pycache__" not in p.parts]
     files += [p for p in (ROOT / "assignments").glob("*/hidden/*") if p.is_file()]
     files += list((ROOT / "assignments").glob("*/generate_data.py")) + list((ROOT / "assignments").glob("*/prepare_data.py"))
     return files
@@ -67,7 +67,7 @@ def test_the_wheel_holds_no_private_file(wheel):
         names = archive.namelist()
         contents = {name: archive.read(name) for name in names}
     assert not [n for n in names if "/hidden/" in n or "reference/" in n or "wrong_solutions" in n]
-    assert [n for n in names if n.startswith("grader/numerics/")] == ["grader/numerics/__init__.py"]
+    assert [n for n in names if n.startswith("grader/judging/numerics/")] == ["grader/judging/numerics/__init__.py"]
     digests = {hashlib.sha256(data).hexdigest() for data in contents.values()}
     leaked = [str(p.relative_to(ROOT)) for p in private if hashlib.sha256(p.read_bytes()).hexdigest() in digests]
     assert not leaked
@@ -97,8 +97,8 @@ def _public_install(wheel: Path, where: Path) -> dict[str, str]:
 
 def test_the_public_wheel_has_no_numerics(wheel, tmp_path):
     env = _public_install(wheel, tmp_path / "site")
-    code = ("import grader, grader.paths, grader.numerics as n; print(grader.__file__); "
-            "print(grader.paths.private_root()); print(type(n.rnn).__name__)")
+    code = ("import grader, grader.course.paths, grader.judging.numerics as n; print(grader.__file__); "
+            "print(grader.course.paths.private_root()); print(type(n.rnn).__name__)")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
                          cwd=tmp_path).stdout.split()
     assert out[0].startswith(str(tmp_path / "site"))

@@ -19,10 +19,10 @@ import yaml
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.course import lab_ids, load_lab
+from grader.course.labs import lab_ids, load_lab
 from grader.errors import InputError
-from grader.report import FAILED, PASSED, CheckResult, Report
-from grader.starter import StaffOptions, StarterOptions, write_staff_workflow, write_starter
+from grader.platforms.starter import StaffOptions, StarterOptions, write_staff_workflow, write_starter
+from grader.reports.report import FAILED, PASSED, CheckResult, Report
 
 SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[\w.-]+)*@[0-9a-f]{40}$")  # owner/repo[/action]@full commit sha
 SECRET = "SECRET-HIDDEN-LABEL-0.4242"
@@ -142,7 +142,7 @@ def test_the_staff_workflow_and_the_gradescope_autograder_install_the_labs_extra
     """The staff's graded run and Gradescope's image take what the lab needs (and the staff extra for batch)."""
     import zipfile
 
-    from grader.gradescope_package import build_package
+    from grader.platforms.gradescope_package import build_package
 
     lab = load_lab("02-tracing-vs-passfail")
     [path] = write_staff_workflow(lab, tmp_path, StaffOptions("course", "lab2", "2026-12-01T23:59:00Z"))
@@ -196,7 +196,7 @@ def test_hidden_messages_never_reach_the_students_log_summary_or_artifact(starte
                     message=f"count_params('lstm', 7, 5, 3): expected {SECRET}", visibility="hidden"),
         CheckResult("lstm-step", "lstm_step", 0.0, 3.0, FAILED, message="c_t: max abs error 0.633"),
     ])
-    monkeypatch.setattr("grader.grading.grade", lambda *a, **k: report)
+    monkeypatch.setattr("grader.judging.grading.grade", lambda *a, **k: report)
     monkeypatch.chdir(tmp_path)
     summary, outputs = tmp_path / "summary.md", tmp_path / "outputs.txt"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
@@ -214,7 +214,7 @@ def test_hidden_messages_never_reach_the_students_log_summary_or_artifact(starte
     for line in outputs.read_text().splitlines():
         assert SECRET not in base64.b64decode(line.split("=", 1)[1]).decode()
     # the control: a format the workflow does not keep would have leaked it
-    from grader import formats
+    from grader.reports import formats
 
     assert SECRET in formats.render(report, "json")
 
@@ -355,7 +355,7 @@ def _lab01_report(failed=("lstm-step", "run-sequence-lstm")):
 
 def _run_grade_step(workflow_path, tmp_path, monkeypatch, report):
     """The workflow's grading step, as the runner runs it: its log, its step outputs and its classroom file."""
-    monkeypatch.setattr("grader.grading.grade", lambda *a, **k: report)
+    monkeypatch.setattr("grader.judging.grading.grade", lambda *a, **k: report)
     tmp_path.mkdir(exist_ok=True)
     monkeypatch.chdir(tmp_path)
     outputs = tmp_path / "github_output"

@@ -1,7 +1,7 @@
 """Mutation analysis of a lab's checks (``grader mutants LAB``).
 
 1. **Mutants.** Every function of the reference notebook that holds a solution region is mutated, one change at a
-   time (:mod:`grader.mutation_operators`); a mutant is the reference notebook with that one function rewritten.
+   time (:mod:`grader.authoring.mutation_operators`); a mutant is the reference notebook with that one function rewritten.
 2. **Equivalent mutants.** In one sandboxed kernel per flavour the reference notebook runs, its student functions
    are wrapped so that every call the lab's own checks make is recorded (arguments copied), and the checks are
    judged. Then each mutated definition is executed in a copy of the notebook's namespace and called on the
@@ -9,7 +9,7 @@
    arguments afterwards, for functions that change them) equal the reference's on every recorded call is
    equivalent on the grader's inputs and is not graded.
 3. **Grading.** The other mutants are written into a temporary submissions folder with the reference itself and
-   graded by the batch engine (:func:`grader.batch.grade_class`). A mutant is killed when it scores less than the
+   graded by the batch engine (:func:`grader.batch.class_grading.grade_class`). A mutant is killed when it scores less than the
    reference or fails a check the reference passes.
 4. **Report.** Per function, killed and surviving mutants, each survivor as a unified diff (Markdown and JSON).
 """
@@ -30,8 +30,8 @@ from typing import Any
 
 import nbformat
 
+from grader.authoring.mutation_operators import Mutant, function_mutants
 from grader.errors import GraderError, InputError
-from grader.mutation_operators import Mutant, function_mutants
 
 BEGIN = "# BEGIN SOLUTION"
 RESULT_MARK = "__GRADER_MUTANTS__"
@@ -318,8 +318,8 @@ def _printed(outputs: list) -> str:
 def filter_equivalent(lab: Any, framework: str, cases: list[Case], seed: int = 0,
                       use_sandbox: bool | None = None) -> Baseline:
     """Set each case's ``equivalence`` from one reference kernel (see the module's docstring)."""
-    from grader.grading import Grading
-    from grader.notebook import read_notebook
+    from grader.course.notebook import read_notebook
+    from grader.judging.grading import Grading
 
     flavour = lab.flavours[framework]
     nb = read_notebook(flavour.reference)
@@ -371,7 +371,7 @@ def grade_cases(lab: Any, framework: str, cases: list[Case], seed: int = 0, jobs
     """Grade the reference and every case not equivalent through the batch engine; set each case's status.
 
     Returns the reference's row (score, per-check scores)."""
-    from grader.notebook import read_notebook
+    from grader.course.notebook import read_notebook
 
     flavour = lab.flavours[framework]
     nb = read_notebook(flavour.reference)
@@ -384,7 +384,8 @@ def grade_cases(lab: Any, framework: str, cases: list[Case], seed: int = 0, jobs
 
 def _grade_in(folder: Path, lab: Any, framework: str, nb: nbformat.NotebookNode, cases: list[Case], seed: int,
               jobs: int, sequential: bool, no_sandbox: bool) -> dict[str, Any]:
-    from grader.batch import BatchOptions, ClassOptions, grade_class
+    from grader.batch.class_grading import ClassOptions, grade_class
+    from grader.batch.planning import BatchOptions
 
     submissions, out = folder / "submissions", folder / "out"
     submissions.mkdir()
@@ -440,8 +441,8 @@ class Analysis:
 def analyse(lab_id: str, framework: str | None = None, function: str | None = None, max_mutants: int | None = None,
             seed: int = 0, jobs: int = 1, sequential: bool = False, no_sandbox: bool = False,
             progress: Callable[[str], None] = lambda message: None) -> Analysis:
-    from grader.course import load_lab
-    from grader.notebook import read_notebook
+    from grader.course.labs import load_lab
+    from grader.course.notebook import read_notebook
 
     started = time.monotonic()
     lab = load_lab(lab_id)

@@ -2,7 +2,7 @@
 
 For each flavour the reference notebook runs once in a kernel. Every check is planned with a fixed seed on
 public data (the lab's public stand-in where it reads hidden data), the reference is called, and the check is
-judged with the grader's numerics recording what they return (:mod:`grader.recorded`), then again with
+judged with the grader's numerics recording what they return (:mod:`grader.judging.recorded`), then again with
 common wrong answers so that the diagnoses' expected values are recorded too. The recording is then proven:
 judged from the recording alone, the reference's answers must get the same verdict, and the same answers
 moved by one unit in the last place must still be judged without the numerics. A check that fails this (its
@@ -19,13 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks import registry
+from grader.course.notebook import read_notebook
+from grader.course.spec import CheckSpec, Lab
+from grader.course.standin import public_hidden_dir
 from grader.errors import GraderError
-from grader.grading import Grading
-from grader.notebook import read_notebook
-from grader.probing import CallResult, probe
-from grader.public_checks import fingerprint
-from grader.recorded import (
+from grader.judging.checks import registry
+from grader.judging.grading import Grading
+from grader.judging.public_checks import fingerprint
+from grader.judging.recorded import (
     NotRecorded,
     RecordedCheck,
     Table,
@@ -35,8 +36,7 @@ from grader.recorded import (
     replaying,
     write_recording,
 )
-from grader.spec import CheckSpec, Lab
-from grader.standin import public_hidden_dir
+from grader.kernel.probing import CallResult, probe
 
 RECORD_SEED = 20261201
 

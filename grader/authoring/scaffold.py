@@ -20,11 +20,11 @@ from typing import Any
 import nbformat
 import yaml
 
+from grader.course.notebook import identify, read_notebook
+from grader.course.paths import assignments_dir, course_root, private_root
+from grader.course.release import _BEGIN
+from grader.course.spec import validate_data
 from grader.errors import InputError, SpecError
-from grader.notebook import identify, read_notebook
-from grader.paths import assignments_dir, course_root, private_root
-from grader.release import _BEGIN
-from grader.spec import validate_data
 
 _LAB_ID = re.compile(r"^[0-9]{2}-[a-z0-9-]+$")
 _HINT = re.compile(r"^\s*#\s*grader:\s*(?P<body>.+)$")
@@ -130,8 +130,8 @@ def _title(nb: nbformat.NotebookNode, lab_id: str) -> str:
 
 def new_lab(lab_id: str, reference: Path, framework: str | None = None, force: bool = False) -> Scaffold:
     """Write the lab ``lab_id`` (spec, README, reference copy, student notebook); see the module's docstring."""
-    from grader.course import load_lab
-    from grader.release import build_release, write_release
+    from grader.course.labs import load_lab
+    from grader.course.release import build_release, write_release
 
     if not _LAB_ID.match(lab_id):
         raise InputError(f"{lab_id!r}: a lab id is two digits, a hyphen and lower-case words (e.g. 07-attention)")

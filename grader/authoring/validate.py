@@ -15,14 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.checks.oracle import spec_problems, weaknesses
-from grader.course import load_lab
+from grader.course.labs import load_lab
+from grader.course.notebook import read_notebook
+from grader.course.paths import private_root
+from grader.course.release import build_release
 from grader.errors import GraderError, InputError
-from grader.grading import PUBLIC, Grading
-from grader.notebook import read_notebook
-from grader.paths import private_root
-from grader.release import build_release
-from grader.report import FAILED, PASSED, SKIPPED, CheckResult
+from grader.judging.checks.oracle import weaknesses
+from grader.judging.grading import PUBLIC, Grading
+from grader.judging.oracle_inputs import spec_problems
+from grader.reports.report import FAILED, PASSED, SKIPPED, CheckResult
 
 _EXPECT = re.compile(r"^#\s*expect-fail:\s*(?P<ids>.+)$", re.M)
 

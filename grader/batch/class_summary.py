@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from grader.batch import GRADED, Row
-from grader.formats import inert
-from grader.report import one_line
+from grader.batch.rows import GRADED, Row
+from grader.reports.formats import inert
+from grader.reports.report import one_line
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?", re.I)
 SLOWEST = 5
@@ -231,7 +231,7 @@ def _png(figure) -> str:
 def charts(stats: LabStats) -> tuple[str, str]:
     """A score histogram and a per-check pass-rate chart of one lab, as base64 PNG drawn at 2× with the
     HTML report's plot style (every text at least 10 pt: about 10 CSS pixels on a 390-pixel-wide phone)."""
-    from grader import plots
+    from grader.reports import plots
 
     with plots.style():
         return _charts(stats)

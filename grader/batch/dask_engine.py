@@ -3,7 +3,7 @@
 By default an embedded :class:`distributed.LocalCluster` (worker processes, one thread each, ``jobs`` of them);
 with ``scheduler`` an existing cluster (``dask scheduler`` plus ``dask worker`` processes on machines that have
 the grader and the course installed). The submission travels to the worker as bytes inside the
-:class:`~grader.batch.Task` and the result comes back as data; no shared filesystem is needed. A worker that
+:class:`~grader.batch.task.Task` and the result comes back as data; no shared filesystem is needed. A worker that
 dies while grading costs its task one retry (on the embedded cluster ``allowed-failures`` is 1; an external
 scheduler uses its own setting), then the submission's row says why.
 """
@@ -15,9 +15,10 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from grader.batch import GRADER_ERROR, NOT_GRADED, Task, run_task, task_result
+from grader.batch.rows import GRADER_ERROR, NOT_GRADED
+from grader.batch.task import Task, run_task, task_result
 from grader.errors import InputError
-from grader.report import one_line
+from grader.reports.report import one_line
 
 # Dask ``distributed`` is the staff extra's: a student's install (the framework and the lab's extras) has none.
 STAFF_EXTRA = ("grader batch needs the staff extra: pip install 'rnn-course-grader[staff]' "

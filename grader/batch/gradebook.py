@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import late_grades
-from grader.batch import GRADED, Row
+from grader.batch.rows import GRADED, Row
 from grader.errors import InputError
+from grader.platforms import late_grades
 
 ROSTER_COLUMNS = ("identifier", "github_username", "github_id", "name")
 GRADEBOOK_FORMATS = ("csv", "canvas")

@@ -6,8 +6,8 @@ import sys
 import time
 from typing import IO, Any
 
-from grader.batch import GRADED, Row
-from grader.formats.inert import one_line
+from grader.batch.rows import GRADED, Row
+from grader.reports.formats.inert import one_line
 
 
 def _clock(seconds: float) -> str:
@@ -31,7 +31,7 @@ class BatchProgress:
         self._bar: Any = None
         self._task: Any = None
 
-    # -- the listener interface of grader.batch.grade_batch ---------------------------------------
+    # -- the listener interface of grader.batch.run.grade_batch ---------------------------------------
     def start(self, total: int, already: int) -> None:
         self.total, self.started = total, time.monotonic()
         if self.plain:

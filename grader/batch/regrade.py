@@ -58,7 +58,7 @@ def select(scores: dict[str, dict[str, str]], students: Sequence[str], labs: Seq
 
 def forget(out_dir: Path, submissions: Sequence[str]) -> int:
     """Remove the saved grading of ``submissions`` so that the batch grades them again; how many it removed."""
-    from grader.batch import STATE_DIR
+    from grader.batch.rows import STATE_DIR
 
     removed = 0
     state = out_dir / STATE_DIR
@@ -103,13 +103,14 @@ class RegradeResult:
     regraded: list[str]
     changes: list[Change]
     table: Path
-    batch: Any  # grader.batch.ClassResult
+    batch: Any  # grader.batch.class_grading.ClassResult
 
 
 def regrade(paths: Sequence[Path], options: Any, how: Any, students: Sequence[str] = (), labs: Sequence[str] = (),
             listener: Any = None, ready: Callable[[], None] | None = None) -> RegradeResult:
     """Regrade the chosen submissions of the batch in ``options.out_dir`` (``grader.batch`` options)."""
-    from grader.batch import batch_seed, grade_class
+    from grader.batch.class_grading import grade_class
+    from grader.batch.resume import batch_seed
 
     out = options.out_dir
     before = read_scores(out / "grades.csv")

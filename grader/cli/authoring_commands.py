@@ -1,24 +1,17 @@
 """The commands for writing a lab: ``grader new`` (a lab scaffolded from a solved notebook).
 
-Thin over :mod:`grader.scaffold`; ``grader.cli`` registers them on its group. Exit codes as the rest of the CLI:
+Thin over :mod:`grader.authoring.scaffold`; ``grader.cli`` registers them on its group. Exit codes as the rest of the CLI:
 0 written, 2 bad input (one line), 3 the grader failed.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from grader.cli.common import EXIT_INPUT, EXIT_INTERNAL, _fail
 from grader.errors import GraderError, InputError
-
-EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3  # grader.cli's
-
-
-def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 @click.command(name="new")
@@ -31,7 +24,7 @@ def _fail(message: str, code: int) -> None:
               "a lab that lacks this flavour gets it added).")
 def new(lab: str, reference: Path, framework: str | None, force: bool) -> None:
     """Scaffold LAB from a solved notebook: one oracle check per solution function, the student notebook, a README."""
-    from grader.scaffold import new_lab
+    from grader.authoring.scaffold import new_lab
 
     try:
         made = new_lab(lab, reference, framework, force)
@@ -73,7 +66,7 @@ def mutants(lab: str, framework: str | None, function: str | None, max_mutants: 
     checks' own inputs are left out as equivalent; the others are graded by the batch engine, and a mutant that
     loses no point survives. The report shows every survivor as a diff.
     """
-    from grader.mutants import MutantsError, analyse, killed_share, write_report
+    from grader.authoring.mutants import MutantsError, analyse, killed_share, write_report
 
     try:
         analysis = analyse(lab, framework, function, max_mutants, seed, jobs, sequential, no_sandbox,

@@ -1,6 +1,6 @@
 """The commands that run a course on GitHub: ``grader roster``, ``grader provision`` and ``grader regrade``.
 
-Thin over :mod:`grader.roster`, :mod:`grader.provision` and :mod:`grader.regrade`; ``grader.cli`` registers
+Thin over :mod:`grader.course.roster`, :mod:`grader.platforms.provision` and :mod:`grader.batch.regrade`; ``grader.cli`` registers
 them on its group. Exit codes as the rest of the CLI: 0 done, 1 some submission not graded (regrade), 2 bad
 input (one line), 3 GitHub or the grader failed.
 """
@@ -13,14 +13,8 @@ from pathlib import Path
 
 import click
 
+from grader.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, _fail
 from grader.errors import GraderError, InputError
-
-EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3  # grader.cli's, which imports this module
-
-
-def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 @click.group()
@@ -46,7 +40,7 @@ def roster_import(source: Path, kind: str, logins: Path | None, out: Path, check
 
     Exit status: 0 written, 2 a problem with SOURCE (nothing written), 3 GitHub could not be asked.
     """
-    from grader import roster as rosters
+    from grader.course import roster as rosters
 
     try:
         if logins is not None and kind != "canvas":
@@ -54,7 +48,9 @@ def roster_import(source: Path, kind: str, logins: Path | None, out: Path, check
         entries = {"classroom": rosters.import_classroom, "roster": rosters.read_roster,
                    "canvas": lambda path: rosters.import_canvas(path, logins)}[kind](source)
         if check_github:
-            unknown = rosters.unknown_logins(entries, _github_client(api_url))
+            from grader.platforms.provision import unknown_logins
+
+            unknown = unknown_logins(entries, _github_client(api_url))
             if unknown:
                 raise rosters.RosterError(str(source), unknown)
     except InputError as exc:
@@ -69,7 +65,7 @@ def roster_import(source: Path, kind: str, logins: Path | None, out: Path, check
 @click.argument("path", type=click.Path(path_type=Path))
 def roster_check(path: Path) -> None:
     """Check the course roster PATH: exit 0 when usable, 2 with every problem on one line."""
-    from grader import roster as rosters
+    from grader.course import roster as rosters
 
     try:
         entries = rosters.read_roster(path)
@@ -89,7 +85,7 @@ def _roster_counts(entries: list) -> str:
 
 def _github_client(api_url: str):
     """The staff's client (GITHUB_TOKEN, GH_TOKEN or `gh auth token`); no token is an InputError."""
-    from grader.github_api import GitHubClient, token_from_environment
+    from grader.platforms.github_api import GitHubClient, token_from_environment
 
     token = token_from_environment()
     if not token:
@@ -118,15 +114,15 @@ def _course_option(function):
 
 
 def course_and_lab(course_path: Path, lab_id: str):
-    from grader.course import lab_ids
-    from grader.course_file import read_course
+    from grader.course.course_file import read_course
+    from grader.course.labs import lab_ids
 
     course = read_course(course_path, lab_ids())
     return course, course.lab(lab_id)
 
 
 def course_roster(course, roster_path: Path | None) -> list:
-    from grader.roster import read_roster
+    from grader.course.roster import read_roster
 
     path = roster_path or course.roster
     if path is None:
@@ -161,10 +157,10 @@ def provision_template(course_path: Path, lab_id: str, api_url: str, starter_dir
     """Publish the lab's starter as a private template repository of the course's organisation."""
     import tempfile
 
-    from grader.course import load_lab
-    from grader.github_api import GitHubError
-    from grader.provision import Provisioner
-    from grader.starter import StarterOptions, write_starter
+    from grader.course.labs import load_lab
+    from grader.platforms.github_api import GitHubError
+    from grader.platforms.provision import Provisioner
+    from grader.platforms.starter import StarterOptions, write_starter
 
     try:
         course, lab = course_and_lab(course_path, lab_id)
@@ -191,8 +187,8 @@ def provision_repos(course_path: Path, lab_id: str, api_url: str, roster_path: P
                     dry_run: bool) -> None:
     """Create each student's (or team's) private repository PREFIX-<login or team> from the template, invite
     them, and set up the feedback branch, the Feedback pull request and its protection."""
-    from grader.github_api import GitHubError
-    from grader.provision import Provisioner
+    from grader.platforms.github_api import GitHubError
+    from grader.platforms.provision import Provisioner
 
     try:
         course, lab = course_and_lab(course_path, lab_id)
@@ -216,8 +212,8 @@ def provision_repos(course_path: Path, lab_id: str, api_url: str, roster_path: P
 @click.option("--roster", "roster_path", type=click.Path(path_type=Path), help="The course roster (default: the course file's).")
 def provision_status(course_path: Path, lab_id: str, api_url: str, roster_path: Path | None) -> None:
     """A table of the lab's repositories: invited, accepted, pushes by the students and the last one."""
-    from grader.github_api import GitHubError
-    from grader.provision import explain, status
+    from grader.platforms.github_api import GitHubError
+    from grader.platforms.provision import explain, status
 
     try:
         course, lab = course_and_lab(course_path, lab_id)
@@ -258,9 +254,10 @@ def regrade(submissions: tuple[Path, ...], out_dir: Path, students: tuple[str, .
     request upheld); every other one is kept. Writes grades.csv and the exports anew and OUT/regrade-TIME.csv: every
     changed score, before and after. Exit status as grader batch's.
     """
-    from grader.batch import BatchOptions, ClassOptions
-    from grader.progress import BatchProgress
-    from grader.regrade import regrade as regrade_batch
+    from grader.batch.class_grading import ClassOptions
+    from grader.batch.planning import BatchOptions
+    from grader.batch.progress import BatchProgress
+    from grader.batch.regrade import regrade as regrade_batch
 
     if not students and not only_labs:
         _fail("say what to regrade: --student LOGIN and/or --only-lab LAB (everything: grader batch --force)", EXIT_INPUT)

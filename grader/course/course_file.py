@@ -28,9 +28,9 @@ from typing import Any
 
 import yaml
 
+from grader.course.late_policy import LatePolicy, Window, extend, parse_time, utc_stamp, window
+from grader.course.paths import package_file
 from grader.errors import InputError
-from grader.late_policy import LatePolicy, Window, extend, parse_time, utc_stamp, window
-from grader.paths import package_file
 
 
 class CourseFileError(InputError):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from grader.course.paths import assignments_dir
+from grader.course.spec import Lab, read_lab
 from grader.errors import InputError
-from grader.paths import assignments_dir
-from grader.spec import Lab, read_lab
 
 
 def lab_ids(root: Path | None = None) -> list[str]:
@@ -18,12 +18,10 @@ def lab_ids(root: Path | None = None) -> list[str]:
 
 def load_lab(lab_id: str, root: Path | None = None) -> Lab:
     """Load and validate one lab's spec; an unknown id is an :class:`InputError`."""
-    from grader.checks import registry
-
     known = lab_ids(root)
     if lab_id not in known:
         raise InputError(f"unknown lab {lab_id!r}; known labs: {', '.join(known) or '(none)'}")
-    return read_lab((root or assignments_dir()) / lab_id, set(registry.names()))
+    return read_lab((root or assignments_dir()) / lab_id)
 
 
 def list_labs(root: Path | None = None) -> list[Lab]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # grader/
 
 
 def course_root() -> Path:
@@ -43,7 +43,7 @@ def private_root() -> Path | None:
 
 def is_private_course(folder: Path) -> bool:
     """Whether ``folder`` holds a private course (reference notebooks and the grader's numerics)."""
-    return (folder / "reference").is_dir() and (folder / "grader" / "numerics" / "rnn.py").is_file()
+    return (folder / "reference").is_dir() and (folder / "grader" / "judging" / "numerics" / "rnn.py").is_file()
 
 
 def assignments_dir() -> Path:
@@ -51,4 +51,5 @@ def assignments_dir() -> Path:
 
 
 def package_file(name: str) -> Path:
-    return _PACKAGE / name
+    """A data file of the course layer (the JSON schemas), beside this module."""
+    return Path(__file__).resolve().parent / name

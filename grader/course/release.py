@@ -13,9 +13,9 @@ from pathlib import Path
 
 import nbformat
 
+from grader.course.notebook import read_notebook
+from grader.course.spec import Lab
 from grader.errors import GraderError
-from grader.notebook import read_notebook
-from grader.spec import Lab
 
 _BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION\s*$")
 _END = re.compile(r"^\s*# END SOLUTION\s*$")

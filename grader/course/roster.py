@@ -212,21 +212,6 @@ def _checked(entries: list[RosterEntry], lines: list[int], path: Path) -> list[R
     return entries
 
 
-def unknown_logins(entries: list[RosterEntry], client) -> list[str]:  # client: grader.github_api.GitHubClient
-    """The GitHub usernames GitHub does not know (``GET /users/{username}`` answers 404)."""
-    from grader.github_api import GitHubError
-
-    unknown = []
-    for entry in entries:
-        if not entry.github_username:
-            continue
-        try:
-            client.get(f"/users/{entry.github_username}")
-        except GitHubError as exc:
-            if exc.status != 404:
-                raise
-            unknown.append(f"{entry.identifier}: no GitHub user {entry.github_username!r} (unknown user)")
-    return unknown
 
 
 def teams(entries: list[RosterEntry]) -> dict[str, list[RosterEntry]]:

@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
+from grader.course.paths import course_root, package_file, private_root
 from grader.errors import SpecError
-from grader.paths import course_root, package_file, private_root
 
 FRAMEWORKS = ("keras", "torch")
 
@@ -80,24 +80,48 @@ def _schema() -> dict[str, Any]:
     return json.loads(package_file("assignment.schema.json").read_text())
 
 
-def validate_data(data: Any, path: str) -> None:
-    """Raise :class:`SpecError` listing every place where ``data`` breaks the schema."""
+def check_kinds() -> list[str]:
+    """The check kinds a spec may name: the schema lists them (and a test holds the list to the registry)."""
+    return list(_schema()["$defs"]["check"]["properties"]["kind"]["enum"])
+
+
+def schema_problems(data: Any) -> list[str]:
+    """Every place where ``data`` breaks the schema, except check kinds (see :func:`kind_problems`)."""
     from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(_schema())
     problems = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
-        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
-        problems.append(f"{where}: {error.message}")
+        path = list(error.absolute_path)
+        if error.validator == "enum" and len(path) == 3 and path[0] == "checks" and path[2] == "kind":
+            continue  # named by kind_problems, with the check's id and the kinds there are
+        problems.append(f"{'/'.join(str(part) for part in path) or '(top level)'}: {error.message}")
+    return problems
+
+
+def kind_problems(data: Any) -> list[str]:
+    """The checks that name no known check kind."""
+    checks = data.get("checks") if isinstance(data, dict) else None
+    known = check_kinds()
+    return [f"checks/{check.get('id', '?')}: no check kind named {check['kind']!r} (known: {', '.join(known)})"
+            for check in checks or [] if isinstance(check, dict) and isinstance(check.get("kind"), str)
+            and check["kind"] not in known]
+
+
+def validate_data(data: Any, path: str) -> None:
+    """Raise :class:`SpecError` listing every place where ``data`` breaks the schema."""
+    problems = schema_problems(data) + kind_problems(data)
     if problems:
         raise SpecError(path, problems)
 
 
-def parse_lab(data: dict[str, Any], lab_dir: Path, known_kinds: set[str] | None = None) -> Lab:
+def parse_lab(data: dict[str, Any], lab_dir: Path) -> Lab:
     """Build a :class:`Lab` from already parsed YAML, checking what the schema cannot."""
     path = str(lab_dir / "assignment.yaml")
-    validate_data(data, path)
-    problems = []
+    problems = schema_problems(data)
+    if problems:
+        raise SpecError(path, problems)
+    problems = kind_problems(data)
     if data["lab"] != lab_dir.name:
         problems.append(f"lab: {data['lab']!r} differs from its folder name {lab_dir.name!r}")
     for flavour in data["flavours"]:
@@ -105,13 +129,6 @@ def parse_lab(data: dict[str, Any], lab_dir: Path, known_kinds: set[str] | None 
         duplicates = sorted({check_id for check_id in ids if ids.count(check_id) > 1})
         if duplicates:
             problems.append(f"checks: duplicate ids in the {flavour} flavour: {', '.join(duplicates)}")
-    if known_kinds is not None:
-        for check in data["checks"]:
-            if check["kind"] not in known_kinds:
-                problems.append(
-                    f"checks/{check['id']}: no check kind named {check['kind']!r} "
-                    f"(known: {', '.join(sorted(known_kinds))})"
-                )
     if problems:
         raise SpecError(path, problems)
 
@@ -146,7 +163,7 @@ def parse_lab(data: dict[str, Any], lab_dir: Path, known_kinds: set[str] | None 
     )
 
 
-def read_lab(lab_dir: Path, known_kinds: set[str] | None = None) -> Lab:
+def read_lab(lab_dir: Path) -> Lab:
     path = lab_dir / "assignment.yaml"
     try:
         data = yaml.safe_load(path.read_text())
@@ -156,4 +173,4 @@ def read_lab(lab_dir: Path, known_kinds: set[str] | None = None) -> Lab:
         raise SpecError(str(path), [f"not valid YAML: {exc}"]) from None
     if not isinstance(data, dict):
         raise SpecError(str(path), ["the spec must be a mapping"])
-    return parse_lab(data, lab_dir, known_kinds)
+    return parse_lab(data, lab_dir)

@@ -15,7 +15,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from grader.spec import Lab
+from grader.course.spec import Lab
 
 
 def _lines(path: Path) -> list[bytes]:

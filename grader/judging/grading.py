@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import os
-import secrets
-import shutil
 import sys
 import threading
 import time
@@ -15,97 +12,37 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import numpy as np
 
-from grader import frameworks, sandbox
-from grader.checks import registry
-from grader.checks.base import CheckContext, CheckKind, Plan
-from grader.course import load_lab
-from grader.errors import GraderError, InputError, KernelError, ProbeError
-from grader.execute import KernelSession
-from grader.notebook import code_cells, identify, mismatch_warnings, read_notebook
-from grader.paths import private_root
-from grader.probing import probe
-from grader.public_checks import FROM_YOUR_ANSWERS, PublicChecks, awaiting
-from grader.recorded import NotRecorded
-from grader.report import ERROR, FAILED, PASSED, SKIPPED, CellEvent, CheckResult, Report
-from grader.spec import CheckSpec, Lab
+from grader.course import frameworks
+from grader.course.labs import load_lab
+from grader.course.notebook import identify, mismatch_warnings, read_notebook
+from grader.course.paths import private_root
+from grader.course.spec import CheckSpec
+from grader.errors import GraderError, InputError, ProbeError
+from grader.judging.checks import registry
+from grader.judging.checks.base import CheckContext, CheckKind, Plan
+from grader.judging.public_checks import FROM_YOUR_ANSWERS, PublicChecks, awaiting
+from grader.judging.recorded import NotRecorded
+from grader.kernel import sandbox
+from grader.kernel.notebook_run import NotebookRun, Progress
+from grader.kernel.probing import probe
+from grader.reports.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Report
 
-KERNEL_SEED = 1234
 PRIVATE, PUBLIC = "private", "public"
-Progress = Callable[[str], None]
 
 
-class Grading:
+class Grading(NotebookRun):
     """A notebook of one lab running in its own kernel, ready to be judged (possibly several times)."""
 
-    def __init__(self, lab: Lab, framework: str, seed: int | None = None, progress: Progress | None = None,
-                 use_sandbox: bool | None = None, deadline: float | None = None,
-                 sandbox_limits: sandbox.SandboxLimits | None = None) -> None:
-        """``use_sandbox``: None uses bubblewrap where it can start, False never; ``deadline``: a
-        ``time.monotonic()`` past which every kernel is killed and nothing more runs."""
-        if framework not in lab.flavours:
-            raise InputError(f"lab {lab.id} has no {framework!r} flavour (it has: {', '.join(lab.flavours)})")
-        self.lab, self.framework = lab, frameworks.get(framework)
-        self.seed = secrets.randbelow(2**31) if seed is None else int(seed)
-        self.progress = progress or (lambda message: None)
-        self.internal_errors: list[str] = []
-        self.isolation, self.sandbox_reason = sandbox.choose(use_sandbox)
-        self.box = sandbox.Sandbox(self.isolation, sandbox_limits or sandbox.SandboxLimits())
-        self.workdir = self.box.scratch
-        self.deadline = deadline
-        self.cleanup_problems: list[str] = []
-        self.session: KernelSession | None = None
-        self.executed: nbformat.NotebookNode | None = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         # with the private course the checks are planned afresh; without it they come from their recordings
         self.course = PRIVATE if private_root() is not None else PUBLIC
         self._public: PublicChecks | None = None
-
-    # -- running the notebook --------------------------------------------------------------------
-    def _prepare_workdir(self, nb: nbformat.NotebookNode, name: str) -> None:
-        if self.lab.public_dir.is_dir():
-            shutil.copytree(self.lab.public_dir, self.workdir, dirs_exist_ok=True)
-        nbformat.write(nb, self.workdir / name)
-        self.box.give_tree(self.workdir)
-
-    def execute(self, nb: nbformat.NotebookNode, name: str = "submission.ipynb") -> list[CellEvent]:
-        limits = self.lab.limits
-        self._prepare_workdir(nb, name)
-        self.session = KernelSession(
-            self.workdir,
-            env=self.framework.environment(limits.threads),
-            setup_code=self.framework.setup_code(KERNEL_SEED, limits.threads),
-            memory_mb=limits.memory_mb,
-            replay_timeout=limits.cell_timeout,
-            sandbox=self.box if self.box.sandboxed else None,
-            deadline=self.deadline,
-        )
-        self.progress(f"starting kernel (sandbox: {self.isolation})")
-        self.session.start()
-        deadline = time.monotonic() + limits.notebook_timeout
-        events: list[CellEvent] = []
-        self.executed = copy.deepcopy(nb)
-        cells = code_cells(nb)
-        for position, (index, source) in enumerate(cells):
-            remaining = deadline - time.monotonic()
-            if remaining <= 1:
-                events.extend(CellEvent(i, "skipped", f"not run: the notebook used up its {limits.notebook_timeout:.0f} s")
-                              for i, _ in cells[position:])
-                break
-            self.progress(f"cell {index + 1}/{len(nb.cells)}")
-            outcome = self.session.run_student_cell(source, min(limits.cell_timeout, remaining))
-            self.executed.cells[index].outputs = outcome.outputs
-            self.executed.cells[index].execution_count = position + 1
-            if outcome.status != "ok":
-                events.append(CellEvent(index, outcome.status, outcome.message))
-        return events
-
-    def run_extra_cell(self, source: str) -> str:
-        """Run one more cell after the notebook (a wrong solution appended to a reference); returns its status."""
-        assert self.session is not None
-        return self.session.run_student_cell(source, self.lab.limits.cell_timeout, replay=False).status
 
     # -- judging -----------------------------------------------------------------------------
     def judge(self, only: set[str] | None = None) -> list[CheckResult]:
@@ -162,39 +99,6 @@ class Grading:
         result.seconds = time.monotonic() - started
         return result
 
-    # -- namespace snapshots (wrong solutions judged in one kernel) ----------------------------
-    def snapshot(self) -> None:
-        assert self.session is not None
-        self.session.run_code("__grader_saved__ = dict(globals())", timeout=30)
-
-    def restore(self) -> None:
-        """Put back the names saved by :meth:`snapshot`; raises if the kernel could not do it."""
-        assert self.session is not None
-        outcome = self.session.run_code(
-            "for __k in [k for k in globals() if k not in __grader_saved__ and k != '__grader_saved__']:\n"
-            "    del globals()[__k]\n"
-            "globals().update(__grader_saved__)\n",
-            timeout=30,
-        )
-        if outcome.status != "ok":
-            raise KernelError(f"could not restore the notebook's names: {outcome.message}")
-
-    def close(self) -> None:
-        """Kill the kernel and every process it started, then remove the scratch; never raises."""
-        try:
-            if self.session is not None:
-                self.session.close()
-                self.session = None
-        finally:
-            self.cleanup_problems += self.box.cleanup()
-
-    def __enter__(self) -> Grading:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
 def grade(
     notebook: str | Path,
     lab: str | None = None,
@@ -220,7 +124,7 @@ def grade(
     isolation, which the report records; ``total_timeout`` bounds the whole grading (default: the
     notebook's time, every check's time and a margin), after which the kernel is killed and what is
     left is reported as not run. With ``require_sandbox``, a machine where the sandbox cannot start
-    raises :class:`grader.sandbox.SandboxUnavailable` before any student code runs. ``hard_deadline``
+    raises :class:`grader.kernel.sandbox.SandboxUnavailable` before any student code runs. ``hard_deadline``
     (for a command-line process only) ends the whole process with exit status 3 if grading has not
     returned a minute after ``total_timeout``, whatever holds it up.
     """

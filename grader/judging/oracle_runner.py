@@ -7,14 +7,13 @@ disk (``$GRADER_CACHE/oracle``, default ``~/.cache/grader/oracle``), keyed by th
 public files, the kernel-side code and the exact call: the reference is deterministic given its inputs, so a
 batch graded with one seed runs it once, and a regrade with the same seed not at all.
 
-Private course only: ``grader.numerics.oracle`` exposes these functions, and a public install, which has
+Private course only: ``grader.judging.numerics.oracle`` exposes these functions, and a public install, which has
 neither the reference notebooks nor this facade, judges from the recorded answers instead.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import json
 import os
@@ -25,9 +24,10 @@ from typing import Any
 import numpy as np
 
 from grader.errors import GraderError
-from grader.kernel_side import source
-from grader.probing import CallResult
-from grader.recorded import _feed, decode, encode
+from grader.judging.oracle_inputs import lab_requests
+from grader.judging.recorded import _feed, decode, encode
+from grader.kernel.inside import source
+from grader.kernel.probing import CallResult, Raw
 
 KIND = "oracle"
 _MEMO: dict[str, CallResult] = {}
@@ -68,18 +68,6 @@ def request_key(ref_key: str, request: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
-def lab_requests(lab: Any, framework: str, seed: int) -> list[dict[str, Any]]:
-    """Every call the lab's oracle checks make in this flavour at ``seed`` (those that can be planned)."""
-    from grader.checks.oracle import OracleSpecError, requests
-
-    out: list[dict[str, Any]] = []
-    for check in lab.checks_for(framework):
-        if check.kind == KIND:
-            try:
-                out += requests(check.params, seed, framework, lab.id)
-            except OracleSpecError:
-                continue
-    return out
 
 
 def _cache_file(lab_id: str, framework: str, ref_key: str, seed: int) -> Path:
@@ -122,7 +110,7 @@ def _prune(folder: Path, keep: int = CACHE_FILES) -> None:
 
 def answers(lab_id: str, framework: str, seed: int, reqs: list[dict[str, Any]]) -> list[CallResult]:
     """The reference's answer to each request (a :class:`CallResult` of the ``oracle_call`` probe)."""
-    from grader.course import load_lab
+    from grader.course.labs import load_lab
 
     lab = load_lab(lab_id)
     ref_key = reference_key(lab, framework)
@@ -155,14 +143,13 @@ def answers(lab_id: str, framework: str, seed: int, reqs: list[dict[str, Any]]) 
 
 def run_reference(lab: Any, framework: str, seed: int, reqs: list[dict[str, Any]]) -> list[CallResult]:
     """Run the reference notebook in a sandboxed kernel of its own and make every call in one probe."""
-    from grader.checks.oracle import kernel_call
-    from grader.grading import Grading
-    from grader.notebook import read_notebook
-    from grader.probing import probe
+    from grader.course.notebook import read_notebook
+    from grader.kernel.notebook_run import NotebookRun
+    from grader.kernel.probing import probe
 
     flavour = lab.flavours[framework]
     STATS["reference_runs"] += 1
-    with Grading(lab, framework, seed) as run:
+    with NotebookRun(lab, framework, seed) as run:
         events = run.execute(read_notebook(flavour.reference), flavour.reference.name)
         if events:
             event = events[0]
@@ -175,22 +162,25 @@ def run_reference(lab: Any, framework: str, seed: int, reqs: list[dict[str, Any]
     return [results[f"r{i}"] for i in range(len(reqs))]
 
 
-def generated_cases(lab_id: str, name: str, entropy: list[int], framework: str) -> list[dict[str, Any]]:
-    """Inputs from a generator of the private course: ``generator: NAME`` calls ``NAME(rng, framework)`` in
-    ``reference/oracle_inputs/<lab>.py`` (beside the reference notebooks, never shipped), ``rng`` NumPy's
-    generator seeded with ``entropy``; it returns ``[{"args": [...], "kwargs": {...}}]``."""
-    rng = np.random.default_rng(entropy)
-    from grader.paths import private_root
+def _to_kernel(value: Any) -> Any:
+    """A drawn input as the kernel receives it: arrays as NumPy arrays, ``{"tensor": a}`` as the flavour's."""
+    if isinstance(value, np.ndarray):
+        return Raw(value)
+    if isinstance(value, dict) and set(value) == {"tensor"}:
+        return np.asarray(value["tensor"])
+    if isinstance(value, tuple):
+        return tuple(_to_kernel(v) for v in value)
+    if isinstance(value, list):
+        return [_to_kernel(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _to_kernel(v) for k, v in value.items()}
+    return value
 
-    private = private_root()
-    if private is None:
-        raise OracleError("oracle inputs from a generator need the private course")
-    path = private / "reference" / "oracle_inputs" / f"{lab_id}.py"
-    spec = importlib.util.spec_from_file_location(f"grader_oracle_inputs_{lab_id.replace('-', '_')}", path)
-    if spec is None or spec.loader is None or not path.is_file():
-        raise OracleError(f"{path}: not found (it defines the generator {name!r})")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    cases = getattr(module, name)(rng, framework)
-    return [{"args": list(case.get("args", [])), "kwargs": dict(case.get("kwargs", {})),
-             **({"probe_inputs": list(case["probe_inputs"])} if case.get("probe_inputs") else {})} for case in cases]
+
+def kernel_call(call_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    call = {"id": call_id, "probe": "oracle_call", "function": request["function"],
+            "args": _to_kernel(request["args"]), "kwargs": _to_kernel(request["kwargs"])}
+    for key in ("probe_inputs", "reseed"):
+        if key in request:
+            call[key] = _to_kernel(request[key])
+    return call

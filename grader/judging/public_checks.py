@@ -21,17 +21,17 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
-from grader.checks import registry
-from grader.checks.base import CheckContext, CheckKind, Plan
-from grader.recorded import FORMAT_VERSION, RecordedCheck, read_recording, replaying
-from grader.report import PASSED, SKIPPED, CheckResult
-from grader.spec import CheckSpec, Lab
-from grader.standin import public_hidden_dir
+from grader.course.spec import CheckSpec, Lab
+from grader.course.standin import public_hidden_dir
+from grader.judging.checks import registry
+from grader.judging.checks.base import CheckContext, CheckKind, Plan
+from grader.judging.recorded import FORMAT_VERSION, RecordedCheck, read_recording, replaying
+from grader.reports.report import PASSED, SKIPPED, CheckResult
 
 AWAITS = "awaits the graded run"
 PREVIEW = "preview on public data, not your grade"
 # why a check cannot be judged here, in a student's words, by how the reason recorded for it begins
-# (grader/record.py writes these reasons; the default covers a check with no recording at all)
+# (grader/authoring/record.py writes these reasons; the default covers a check with no recording at all)
 FROM_YOUR_ANSWERS = ("its expected values are computed from what your code returns, which only the graded run "
                      "can do")
 _REASONS = (
@@ -55,7 +55,7 @@ def awaiting(reason: str) -> str:
 
 
 class Run(Protocol):
-    """What judging a recorded check needs of a grading (:class:`grader.grading.Grading`)."""
+    """What judging a recorded check needs of a grading (:class:`grader.judging.grading.Grading`)."""
 
     def context(self, check: CheckSpec, seed: int, hidden_dir: Path) -> CheckContext: ...
 

@@ -1,6 +1,6 @@
 """Recorded expectations: the public checks judged where the private course is not installed.
 
-The grader's own implementation of the labs (:mod:`grader.numerics`) is the solution of most labs, so it is
+The grader's own implementation of the labs (:mod:`grader.judging.numerics`) is the solution of most labs, so it is
 private. ``grader record`` (run by the teaching staff, with the private course) plans each public check on
 public data with a fixed seed, calls the reference notebook, and judges it with every numerics module that
 the check modules use wrapped in a :class:`Recorder`: each value a numerics function returns is written
@@ -26,12 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from grader.probing import CallError, CallResult, Frame, Opaque, Raw
+from grader.kernel.probing import CallError, CallResult, Frame, Opaque, Raw
 
 FORMAT_VERSION = 1
-_CHECK_MODULES = ("grader.checks.rnn_cells", "grader.checks.windowing", "grader.checks.clipping",
-                  "grader.checks.models", "grader.checks.tracing", "grader.checks.improving",
-                  "grader.checks.oracle", "grader.checks.text")
+_CHECK_MODULES = ("grader.judging.checks.rnn_cells", "grader.judging.checks.windowing", "grader.judging.checks.clipping",
+                  "grader.judging.checks.models", "grader.judging.checks.tracing",
+                  "grader.judging.checks.tracing_models", "grader.judging.checks.improving",
+                  "grader.judging.checks.oracle", "grader.judging.checks.text")
 
 
 class NotRecorded(Exception):
@@ -169,7 +170,7 @@ class Replayer:
             raise AttributeError(attr)
         table = Replayer.active
         if table is None:
-            raise NotRecorded(f"grader.numerics.{self._name} is part of the private course")
+            raise NotRecorded(f"grader.judging.numerics.{self._name} is part of the private course")
         dotted = f"{self._name}.{attr}"
         if dotted in table.constants:
             return table.constants[dotted]
@@ -199,7 +200,7 @@ def _numerics_names() -> Iterator[tuple[ModuleType, str, str]]:
         if module is None:
             continue
         for attr, value in list(vars(module).items()):
-            if isinstance(value, ModuleType) and value.__name__.startswith("grader.numerics."):
+            if isinstance(value, ModuleType) and value.__name__.startswith("grader.judging.numerics."):
                 yield module, attr, value.__name__.rsplit(".", 1)[1]
             elif isinstance(value, (Replayer, Recorder)):
                 yield module, attr, value._name
@@ -212,7 +213,7 @@ def recording(table: Table) -> Iterator[None]:
 
     swapped = []
     for module, attr, name in list(_numerics_names()):
-        real = importlib.import_module(f"grader.numerics.{name}")
+        real = importlib.import_module(f"grader.judging.numerics.{name}")
         swapped.append((module, attr, getattr(module, attr)))
         setattr(module, attr, Recorder(name, real, table))
     try:

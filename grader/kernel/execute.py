@@ -3,7 +3,7 @@
 A cell that raises or runs past its time limit is recorded and execution goes on with the next one.
 A kernel that dies (or ignores the interrupt after a timeout, or exceeds the memory limit) is
 replaced by a new one in which the cells that had run fine are replayed, so that the checks still
-see the student's functions. With a :class:`grader.sandbox.Sandbox` the kernel runs inside bubblewrap;
+see the student's functions. With a :class:`grader.kernel.sandbox.Sandbox` the kernel runs inside bubblewrap;
 either way its environment is an allow-list, its stdout and stderr go nowhere, what it prints is kept
 within an :class:`OutputBudget`, and an overall deadline kills it and everything it started.
 """
@@ -23,7 +23,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from grader.errors import KernelError
-from grader.memory import (
+from grader.kernel.memory import (
     MemoryCgroup,
     Usage,
     enter_ipc_namespace,
@@ -32,13 +32,13 @@ from grader.memory import (
     tree_pids,
     upper_bound,
 )
-from grader.process_tree import kernel_process, kill_all, process_family, set_limit
-from grader.report import cut
-from grader.sandbox import WORKDIR_ON_PATH, safe_path_kernel
+from grader.kernel.process_tree import kernel_process, kill_all, process_family, set_limit
+from grader.kernel.sandbox import WORKDIR_ON_PATH, safe_path_kernel
+from grader.reports.report import cut
 
 if TYPE_CHECKING:
-    from grader.probing import Exchange
-    from grader.sandbox import Sandbox
+    from grader.kernel.probing import Exchange
+    from grader.kernel.sandbox import Sandbox
 
 _TIMEOUT_ENAME = "GraderCellTimeout"
 _GRACE_SECONDS = 10.0
@@ -60,9 +60,9 @@ class CellOutcome:
 
 
 class _MemoryWatch(threading.Thread):
-    """Stops the kernel's process tree when what it holds passes the limit (see :mod:`grader.memory`).
+    """Stops the kernel's process tree when what it holds passes the limit (see :mod:`grader.kernel.memory`).
 
-    With a :class:`~grader.memory.MemoryCgroup` the tree is moved into it and the kernel's own memory limit
+    With a :class:`~grader.kernel.memory.MemoryCgroup` the tree is moved into it and the kernel's own memory limit
     holds it (the out-of-memory killer ends the whole cgroup); otherwise the watch samples the tree's unique
     memory, its shared-memory objects and the scratch tmpfs, and kills the tree when their sum passes the limit.
     """
@@ -192,7 +192,7 @@ class KernelSession:
         sandbox: Sandbox | None = None,
         deadline: float | None = None,
     ) -> None:
-        from grader.sandbox import kernel_environment
+        from grader.kernel.sandbox import kernel_environment
 
         self.workdir = Path(workdir)
         # an allow-listed environment, never the grader's own (tokens, GITHUB_*, ...)
@@ -446,7 +446,7 @@ class KernelSession:
         its own)."""
         if self.sandbox is None:
             return None
-        from grader.probing import Exchange
+        from grader.kernel.probing import Exchange
 
         return Exchange(self.sandbox.exchange, self.sandbox.answers, self.sandbox.uid)
 

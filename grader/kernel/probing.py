@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from grader.errors import ProbeError
-from grader.kernel_side import source
+from grader.kernel.inside import source
 
 # Bounds on what the grader reads back from the kernel, checked before anything is inflated or allocated.
 MAX_JSON_BYTES = 16 * 1024 * 1024
@@ -309,7 +309,7 @@ class Exchange:
 
     def close(self) -> None:
         """Remove both directories (never following a link); never raises."""
-        from grader.sandbox import remove_tree
+        from grader.kernel.cleanup import remove_tree
 
         made, self._fds = self._fds, {}
         for key, fd in made.items():
@@ -359,7 +359,7 @@ def probe(session: Any, calls: list[dict[str, Any]], modules: list[str], timeout
             exchange = Exchange(tmp / "in", tmp / "out")
     except OSError as exc:
         if tmp is not None:
-            from grader.sandbox import remove_tree
+            from grader.kernel.cleanup import remove_tree
 
             remove_tree(tmp)
         raise ProbeError(f"could not make a directory for this check's values ({exc.strerror or exc})") from None
@@ -391,6 +391,6 @@ def probe(session: Any, calls: list[dict[str, Any]], modules: list[str], timeout
     finally:
         exchange.close()
         if tmp is not None:
-            from grader.sandbox import remove_tree
+            from grader.kernel.cleanup import remove_tree
 
             remove_tree(tmp)

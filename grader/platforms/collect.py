@@ -31,7 +31,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from grader.errors import InputError
-from grader.github_api import GitHubClient, GitHubError
+from grader.platforms.github_api import GitHubClient, GitHubError
 
 MANIFEST = "collect.json"
 COLLECTED, UNCHANGED, NO_REPOSITORY, NO_COMMIT, NO_NOTEBOOK, NO_ACCOUNT, FAILED = (

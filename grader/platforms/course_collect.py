@@ -16,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from grader.collect import (
+from grader.course.late_policy import LatePolicy, Window, assess, parse_time, utc_stamp
+from grader.platforms.collect import (
     BY_PUSH,
     COLLECTED,
     UNCHANGED,
@@ -26,8 +27,7 @@ from grader.collect import (
     read_manifest,
     write_files,
 )
-from grader.github_api import GitHubClient, GitHubError
-from grader.late_policy import LatePolicy, Window, assess, parse_time, utc_stamp
+from grader.platforms.github_api import GitHubClient, GitHubError
 
 EARLIER = "earlier"  # OUT/<user>/earlier/<pushed at>-<commit>/: the earlier pushes of a lab that counts the best
 NO_CUTOFF = "9999-12-31T23:59:59Z"
@@ -41,8 +41,8 @@ def _verdict(student_window: Window, pushed_at: str, policy: LatePolicy) -> dict
 def collect_course(client: GitHubClient, course: Any, lab_id: str, out_dir: Path, entries: list[Any],
                    pattern: str = "*.ipynb", branch: str | None = None,
                    progress: Callable[[Student], None] | None = None) -> Collection:
-    """Collect ``lab_id`` of ``course`` (``grader.course_file.Course``) for the roster ``entries``."""
-    from grader.roster import teams
+    """Collect ``lab_id`` of ``course`` (``grader.course.course_file.Course``) for the roster ``entries``."""
+    from grader.course.roster import teams
 
     lab = course.lab(lab_id)
     previous = read_manifest(out_dir)

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader import late_grades
-from grader.collect import MANIFEST, Collection, read_manifest
 from grader.errors import InputError
-from grader.formats import inert
-from grader.formats.markdown import MARKER_PREFIX
-from grader.github_api import GitHubClient, GitHubError
-from grader.github_comment import CommentError, feedback_pull_request, upsert_comment
+from grader.platforms import late_grades
+from grader.platforms.collect import MANIFEST, Collection, read_manifest
+from grader.platforms.github_api import GitHubClient, GitHubError
+from grader.platforms.github_comment import CommentError, feedback_pull_request, upsert_comment
+from grader.reports.formats import inert
+from grader.reports.formats.markdown import MARKER_PREFIX
 
 POSTED, WOULD_POST, NOT_POSTED = "posted", "would post", "not posted"
 GRADED = "graded"

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import GraderError
-from grader.formats.markdown import MARKER_PREFIX
-from grader.github_api import DEFAULT_API_URL, GitHubClient, GitHubError
+from grader.platforms.github_api import DEFAULT_API_URL, GitHubClient, GitHubError
+from grader.reports.formats.markdown import MARKER_PREFIX
 
 DEFAULT_MARKER = f"{MARKER_PREFIX} -->"
 FEEDBACK_BRANCH = "feedback"

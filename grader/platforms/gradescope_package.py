@@ -6,7 +6,7 @@ autograder container is a trusted place, so the private course may be there; the
 runs in the sandbox, and where the sandbox cannot start the autograder refuses to grade unless the zip
 was built with ``allow_no_sandbox``.
 
-``run_autograder`` calls ``python -m grader.gradescope_package --root /autograder --lab LAB``:
+``run_autograder`` calls ``python -m grader.platforms.gradescope_package --root /autograder --lab LAB``:
 :func:`run_autograder` picks the submitted notebook in ``/autograder/submission``, grades it and always
 writes ``/autograder/results/results.json`` (a submission that cannot be graded gets zero and the reason).
 ``AUTOGRADER_ROOT`` moves ``/autograder`` (for tests).
@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-from grader import __version__
 from grader.errors import InputError
-from grader.report import CheckResult, Report
+from grader.reports.report import CheckResult, Report
+from grader.version import __version__
 
 CONFIG = "grader-gradescope.json"
 # PyTorch's CPU index first, so that the grader's torch extra finds torch installed and pulls no CUDA build
@@ -41,11 +41,11 @@ class PackageOptions:
     wheel: Path | None = None  # or a wheel of the grader, carried in the zip
     private_root: Path | None = None  # folder holding assignments/<lab>/ (default: the course in use)
     allow_no_sandbox: bool = False
-    hidden_checks: str = "after_due_date"  # or "withhold": see grader.formats.gradescope
+    hidden_checks: str = "after_due_date"  # or "withhold": see grader.reports.formats.gradescope
 
 
 def _template(name: str) -> str:
-    return resources.files("grader").joinpath("templates", "gradescope", name).read_text(encoding="utf-8")
+    return resources.files("grader.platforms").joinpath("templates", "gradescope", name).read_text(encoding="utf-8")
 
 
 def _add_tree(archive: zipfile.ZipFile, source: Path, prefix: str) -> int:
@@ -77,7 +77,7 @@ def _executable(archive: zipfile.ZipFile, name: str, text: str) -> None:
 
 def _default_private_root() -> Path | None:
     """``GRADER_PRIVATE``, or the checkout in use when it is a private course."""
-    from grader import paths
+    from grader.course import paths
 
     finder = getattr(paths, "private_root", None)
     return finder() if finder is not None else None
@@ -85,20 +85,20 @@ def _default_private_root() -> Path | None:
 
 def build_package(lab_id: str, out: Path, options: PackageOptions | None = None) -> Path:
     """Write the autograder zip for ``lab_id`` to ``out``."""
-    from grader.course import load_lab
-    from grader.paths import course_root
-    from grader.starter import fill
+    from grader.course.labs import load_lab
+    from grader.course.paths import course_root
+    from grader.platforms.starter import fill
 
     options = options or PackageOptions()
     root = options.private_root or _default_private_root() or course_root()
     lab = load_lab(lab_id, root / "assignments")
-    from grader.formats.gradescope import HIDDEN_CHECKS
+    from grader.reports.formats.gradescope import HIDDEN_CHECKS
 
     if options.hidden_checks not in HIDDEN_CHECKS:
         raise InputError(f"hidden checks {options.hidden_checks!r}: choose {' or '.join(HIDDEN_CHECKS)}")
     if options.wheel is not None and not options.wheel.is_file():
         raise InputError(f"--wheel {options.wheel}: no such file")
-    from grader.starter import lab_extras
+    from grader.platforms.starter import lab_extras
 
     extras = ",".join([*sorted(lab.flavours), *lab_extras(lab.id)])  # the frameworks and what the lab imports
     if options.wheel is not None:
@@ -123,10 +123,10 @@ def build_package(lab_id: str, out: Path, options: PackageOptions | None = None)
         generator = root / "reference" / "oracle_inputs" / f"{lab.id}.py"  # inputs of the lab's oracle checks
         if generator.is_file():
             _entry(archive, f"private/{generator.relative_to(root).as_posix()}", generator.read_bytes())
-        numerics = root / "grader" / "numerics"
+        numerics = root / "grader" / "judging" / "numerics"
         if numerics.is_dir():
             for module in sorted(numerics.glob("*.py")):
-                _entry(archive, f"private/grader/numerics/{module.name}", module.read_bytes())
+                _entry(archive, f"private/grader/judging/numerics/{module.name}", module.read_bytes())
         if options.wheel is not None:
             _entry(archive, options.wheel.name, options.wheel.read_bytes())
     out.write_bytes(buffer.getvalue())
@@ -136,7 +136,7 @@ def build_package(lab_id: str, out: Path, options: PackageOptions | None = None)
 # -- inside the Gradescope container ---------------------------------------------------------------------
 
 def _failure(lab: str, message: str) -> dict:
-    from grader.formats import gradescope
+    from grader.reports.formats import gradescope
 
     report = Report(lab, "", "")
     report.checks = [CheckResult("submission", "the submission can be graded", 0.0, 0.0, "failed", message)]
@@ -186,10 +186,10 @@ def run_autograder(root: Path, lab_id: str, allow_no_sandbox: bool = False,
     ``root/submission_metadata.json``; where it cannot be read every check is scored, hidden ones shown
     ``after_due_date``, which hides the total but never withholds a grade).
     """
-    from grader import sandbox
-    from grader.course import load_lab
-    from grader.formats import gradescope
-    from grader.grading import grade
+    from grader.course.labs import load_lab
+    from grader.judging.grading import grade
+    from grader.kernel import sandbox
+    from grader.reports.formats import gradescope
 
     results = root / "results" / "results.json"
     results.parent.mkdir(parents=True, exist_ok=True)
@@ -219,7 +219,7 @@ def run_autograder(root: Path, lab_id: str, allow_no_sandbox: bool = False,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.gradescope_package",
+    parser = argparse.ArgumentParser(prog="python -m grader.platforms.gradescope_package",
                                      description="Grade /autograder/submission into /autograder/results/results.json.")
     parser.add_argument("--root", type=Path, default=Path("/autograder"))
     parser.add_argument("--lab", required=True)

@@ -18,7 +18,7 @@ LATE_COLUMNS = ("pushed_at", "deadline", "hours_late", "raw_score", "penalty_per
 
 def records(paths: Iterable[Path]) -> dict[str, Any]:
     """``{student (lower case): collect.Student}`` of the course collections among the submission folders."""
-    from grader.collect import read_manifest
+    from grader.platforms.collect import read_manifest
 
     found: dict[str, Any] = {}
     for path in paths:

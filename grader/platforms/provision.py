@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.course.roster import RosterEntry, teams
 from grader.errors import InputError
-from grader.github_api import GitHubClient, GitHubError
-from grader.roster import RosterEntry, teams
+from grader.platforms.github_api import GitHubClient, GitHubError
 
 FEEDBACK = "feedback"
 FEEDBACK_TITLE = "Feedback"
@@ -359,3 +359,18 @@ def status(client: GitHubClient, org: str, prefix: str, entries: list[RosterEntr
                               [m for m in logins if m.lower() in collaborators], len(pushes),
                               str(pushes[0]["timestamp"]) if pushes else ""))
     return rows
+
+
+def unknown_logins(entries: list[RosterEntry], client: GitHubClient) -> list[str]:
+    """The GitHub usernames GitHub does not know (``GET /users/{username}`` answers 404)."""
+    unknown = []
+    for entry in entries:
+        if not entry.github_username:
+            continue
+        try:
+            client.get(f"/users/{entry.github_username}")
+        except GitHubError as exc:
+            if exc.status != 404:
+                raise
+            unknown.append(f"{entry.identifier}: no GitHub user {entry.github_username!r} (unknown user)")
+    return unknown

@@ -19,10 +19,11 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
-from grader import __version__, frameworks
+from grader.course import frameworks
+from grader.course.release import build_release
+from grader.course.spec import Lab
 from grader.errors import InputError
-from grader.release import build_release
-from grader.spec import Lab
+from grader.version import __version__
 
 DISTRIBUTION = "rnn-course-grader"
 EXTRAS = {"keras": "keras", "torch": "torch"}
@@ -107,7 +108,7 @@ def _cache_key(options: StarterOptions, install: list[str]) -> str:
 
 
 def _template(name: str) -> str:
-    return resources.files("grader").joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("grader.platforms").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 def fill(template: str, **values: str) -> str:
@@ -120,7 +121,7 @@ def fill(template: str, **values: str) -> str:
 
 def _report_formats() -> list[tuple[str, str]]:
     """The reports the student's run writes: only formats that leave hidden checks' messages out."""
-    from grader import formats
+    from grader.reports import formats
 
     wanted = [("markdown", "report.md"), ("classroom", "classroom.txt"), ("html", "report.html")]
     return [(name, file) for name, file in wanted if name in formats.names()]
@@ -134,7 +135,7 @@ def _reporter_step(lab: Lab, framework: str) -> str:
     """Classroom's reporter given one runner per check: its table and its points then give the report's total.
 
     The reporter scores a runner as passed tests / tests x ``max_score`` and reads its runner results from
-    ``<RUNNER>_RESULTS`` (grader.formats.classroom): with a runner per check each runner is all or nothing,
+    ``<RUNNER>_RESULTS`` (grader.reports.formats.classroom): with a runner per check each runner is all or nothing,
     as each check is, so the table, the points it prints and the report agree.
     """
     ids = [check.id for check in lab.checks_for(framework)]
@@ -222,7 +223,7 @@ def latest_cutoff(course, lab_id: str) -> datetime:
     moved by the student's extension); a policy without one stops counting a push once its penalty reaches
     100%. A penalty capped below 100% with no cut-off accepts pushes forever: refused.
     """
-    from grader.late_policy import PER_SECONDS
+    from grader.course.late_policy import PER_SECONDS
 
     lab = course.lab(lab_id)
     students = sorted({e.student for e in course.extensions if e.lab in (None, lab_id)})
@@ -254,7 +255,7 @@ def staff_workflow(lab: Lab, staff: StaffOptions | CourseStaffOptions, directory
     extras = ",".join(dict.fromkeys([*staff.extras.split(","), *lab_extras(lab.id), "staff"]))
     if isinstance(staff, CourseStaffOptions):
         return _course_staff_workflow(lab, staff, directory or Path("."), extras, str(min(360, minutes)))
-    from grader.collect import parse_deadline, valid_login
+    from grader.platforms.collect import parse_deadline, valid_login
 
     deadline = parse_deadline(staff.deadline)
     if staff.by not in ("commit-date", "push"):
@@ -273,8 +274,8 @@ def staff_workflow(lab: Lab, staff: StaffOptions | CourseStaffOptions, directory
 
 
 def _course_staff_workflow(lab: Lab, staff: CourseStaffOptions, directory: Path, extras: str, timeout: str) -> str:
-    from grader.course import lab_ids
-    from grader.course_file import read_course
+    from grader.course.course_file import read_course
+    from grader.course.labs import lab_ids
 
     course = read_course(staff.course, lab_ids())
     course.lab(lab.id)  # a lab the course file does not name: its one-line error

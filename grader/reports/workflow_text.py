@@ -36,5 +36,5 @@ def fence(text: str, token: str | None = None) -> str:
 
 def for_log(text: str, environ: dict[str, str] | None = None) -> str:
     """What to print of student-controlled ``text`` already made inert for a terminal (a rendered report, or
-    :func:`grader.formats.inert.visible` of a raw message): fenced in GitHub Actions, unchanged elsewhere."""
+    :func:`grader.reports.formats.inert.visible` of a raw message): fenced in GitHub Actions, unchanged elsewhere."""
     return fence(text) if in_github_actions(environ) else text

@@ -10,9 +10,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from grader.probing import CallResult, Opaque
-from grader.recorded import NotRecorded
-from grader.report import cut
+from grader.judging.recorded import NotRecorded
+from grader.kernel.probing import CallResult, Opaque
+from grader.reports.report import cut
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Check kinds of lab 04: global norms, clipping by norm and by value, clipping inside training, and
 input-gradient norms over time (backpropagation through time).
 
-Every expected value comes from the grader's own NumPy code (:mod:`grader.numerics.clipping`): the
+Every expected value comes from the grader's own NumPy code (:mod:`grader.judging.numerics.clipping`): the
 gradients of the small RNN the kernel builds are computed here by backpropagation through time, and
 an optimizer is judged by what it does to gradients the grader feeds it.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import (
+from grader.judging.checks.base import (
     CheckContext,
     CheckKind,
     Failed,
@@ -24,8 +24,8 @@ from grader.checks.base import (
     require_ok,
     run_judge,
 )
-from grader.numerics import clipping as num
-from grader.probing import CallResult, Opaque
+from grader.judging.numerics import clipping as num
+from grader.kernel.probing import CallResult, Opaque
 
 _F32 = np.float32
 _RTOL = 1e-5

@@ -13,9 +13,18 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import CheckContext, CheckKind, Failed, Plan, Verdict, as_array, require_ok, run_judge
-from grader.numerics import regularization
-from grader.probing import CallResult
+from grader.judging.checks.base import (
+    CheckContext,
+    CheckKind,
+    Failed,
+    Plan,
+    Verdict,
+    as_array,
+    require_ok,
+    run_judge,
+)
+from grader.judging.numerics import regularization
+from grader.kernel.probing import CallResult
 
 _F32 = np.float32
 

@@ -10,9 +10,18 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import CheckContext, CheckKind, Failed, Plan, Verdict, as_array, require_ok, run_judge
-from grader.numerics import architecture
-from grader.probing import CallResult
+from grader.judging.checks.base import (
+    CheckContext,
+    CheckKind,
+    Failed,
+    Plan,
+    Verdict,
+    as_array,
+    require_ok,
+    run_judge,
+)
+from grader.judging.numerics import architecture
+from grader.kernel.probing import CallResult
 
 _MODEL_BASES = {
     "keras": ("keras.src.models.model.Model",),

@@ -4,8 +4,9 @@ A check of kind ``oracle`` names a function of the lab's API and how to draw its
 arrays with dimensions drawn from ranges, integers, floats, choices, fixed values; or ``generator``, a function
 of the private course). The inputs are drawn from the grading's seed and the check's own ``seed``, so that every
 oracle check of a notebook is known before any is judged: the reference notebook runs once per grading, in a
-kernel of its own, and answers all of them in one probe (:mod:`grader.oracle_runner`, behind
-``grader.numerics.oracle``, so that a public install judges from the recorded answers like any other check).
+kernel of its own, and answers all of them in one probe (:mod:`grader.judging.oracle_runner`, behind
+``grader.judging.numerics.oracle``, so that a public install judges from the recorded answers like any other check).
+How the inputs are drawn is :mod:`grader.judging.oracle_inputs`.
 
 What comes back is compared value by value: numbers within ``atol``/``rtol``, shapes, dtypes (their kind:
 bool, integer or float; exactly with ``dtype: exact``), the nesting of tuples, lists and dicts, the type of the
@@ -14,173 +15,17 @@ exception raised, and for a model or layer (with ``probe_inputs``) its parameter
 
 from __future__ import annotations
 
-import zlib
 from typing import Any
 
 import numpy as np
 
-from grader.checks.base import CheckContext, CheckKind, Failed, Plan, Verdict, fmt_shape, run_judge
-from grader.numerics import oracle
-from grader.probing import CallResult, Opaque, Raw
+from grader.judging.checks.base import CheckContext, CheckKind, Failed, Plan, Verdict, fmt_shape, run_judge
+from grader.judging.numerics import oracle
+from grader.judging.oracle_inputs import requests
+from grader.judging.oracle_runner import kernel_call
+from grader.kernel.probing import CallResult, Opaque
 
-TODO = "TODO"
-DEFAULT_CASES = 3
 _KIND_WORDS = {"b": "bool", "i": "integer", "u": "integer", "f": "float"}
-
-
-class OracleSpecError(ValueError):
-    """The check's inputs cannot be drawn as declared (a TODO left by ``grader new``, a bad range)."""
-
-
-# -- drawing inputs ----------------------------------------------------------------------------------
-def spec_problems(params: dict[str, Any]) -> list[str]:
-    """What keeps an oracle check from being planned or makes it weak, in an instructor's words."""
-    problems = []
-    if not params.get("function"):
-        problems.append("no `function` named")
-    if "generator" in params:
-        return problems
-    specs = list(params.get("args", [])) + list(params.get("kwargs", {}).values())
-    if "args" not in params and "kwargs" not in params:
-        problems.append("no inputs declared (`args`/`kwargs` or `generator`)")
-    if _has_todo(specs) or _has_todo(params.get("dims", {})):
-        problems.append("inputs still marked TODO: declare how to draw them")
-    if int(params.get("cases", DEFAULT_CASES)) < 1:
-        problems.append("`cases` must be at least 1")
-    return problems
-
-
-def _has_todo(tree: Any) -> bool:
-    if isinstance(tree, str):
-        return TODO in tree
-    if isinstance(tree, dict):
-        return any(_has_todo(v) for v in tree.values())
-    if isinstance(tree, list):
-        return any(_has_todo(v) for v in tree)
-    return False
-
-
-def draw_cases(params: dict[str, Any], seed: int, framework: str, lab_id: str = "") -> list[dict[str, Any]]:
-    """The check's inputs as plain data: ``[{"args": [...], "kwargs": {...}}]``; an array passed as the
-    flavour's tensor is ``{"tensor": array}``. A pure function of the params, the seed and the flavour."""
-    problems = spec_problems(params)
-    if problems:
-        raise OracleSpecError("; ".join(problems))
-    entropy = [int(seed) % 2**63, int(params.get("seed", 0)), zlib.crc32(str(params["function"]).encode())]
-    if "generator" in params:  # the seed words, not a Generator: a recording looks the call up by its arguments
-        return oracle.generated_cases(lab_id, str(params["generator"]), entropy, framework)
-    rng = np.random.default_rng(entropy)
-    cases = []
-    for _ in range(int(params.get("cases", DEFAULT_CASES))):
-        dims: dict[str, int] = {}
-        for name, bounds in params.get("dims", {}).items():
-            dims[name] = _integer(bounds, rng, dims, f"dims/{name}")
-        args = [_draw(spec, rng, dims, f"args/{i}") for i, spec in enumerate(params.get("args", []))]
-        kwargs = {key: _draw(spec, rng, dims, f"kwargs/{key}") for key, spec in params.get("kwargs", {}).items()}
-        case = {"args": args, "kwargs": kwargs}
-        if params.get("probe_inputs"):  # what a returned model or layer is applied to, with the case's dims
-            case["probe_inputs"] = [_draw(spec, rng, dims, f"probe_inputs/{i}")
-                                    for i, spec in enumerate(params["probe_inputs"])]
-        cases.append(case)
-    for example in params.get("examples", []):  # fixed cases written out in the spec (edge cases)
-        cases.append({key: value for key, value in (("args", list(example.get("args", []))),
-                                                     ("kwargs", dict(example.get("kwargs", {}))),
-                                                     ("probe_inputs", example.get("probe_inputs"))) if value is not None})
-    return cases
-
-
-def _bound(value: Any, dims: dict[str, int], where: str) -> int:
-    if isinstance(value, str):
-        text = value.strip()
-        for name in sorted(dims, key=len, reverse=True):  # "n", "n-1", "n+2"
-            if text.startswith(name) and text[len(name):].strip()[:1] in ("", "+", "-"):
-                rest = text[len(name):].replace(" ", "")
-                return dims[name] + (int(rest) if rest else 0)
-        raise OracleSpecError(f"{where}: {value!r} is neither a number nor a dimension drawn before it")
-    return int(value)
-
-
-def _integer(bounds: Any, rng: np.random.Generator, dims: dict[str, int], where: str) -> int:
-    if isinstance(bounds, list):
-        if len(bounds) != 2:
-            raise OracleSpecError(f"{where}: a range is [low, high]")
-        low, high = _bound(bounds[0], dims, where), _bound(bounds[1], dims, where)
-        if high < low:
-            raise OracleSpecError(f"{where}: empty range [{low}, {high}]")
-        return int(rng.integers(low, high + 1))
-    return _bound(bounds, dims, where)
-
-
-def _draw(spec: Any, rng: np.random.Generator, dims: dict[str, int], where: str) -> Any:
-    if not isinstance(spec, dict) or len(spec) != 1:
-        raise OracleSpecError(f"{where}: an input is one of array, tensor, int, float, choice, value, list, tuple")
-    (kind, body), = spec.items()
-    if kind in ("array", "tensor"):
-        array = _array(body or {}, rng, dims, where)
-        return {"tensor": array} if kind == "tensor" else array
-    if kind == "int":
-        return _integer(body, rng, dims, where)
-    if kind == "float":
-        low, high = (float(body[0]), float(body[1])) if isinstance(body, list) else (float(body), float(body))
-        return float(rng.uniform(low, high))
-    if kind == "choice":
-        return body[int(rng.integers(len(body)))]
-    if kind == "value":
-        return body
-    if kind in ("list", "tuple"):
-        items = [_draw(item, rng, dims, f"{where}/{i}") for i, item in enumerate(body)]
-        return items if kind == "list" else tuple(items)
-    raise OracleSpecError(f"{where}: unknown input kind {kind!r}")
-
-
-def _array(body: dict[str, Any], rng: np.random.Generator, dims: dict[str, int], where: str) -> np.ndarray:
-    shape = tuple(_integer(d, rng, dims, f"{where}/shape") for d in body.get("shape", []))
-    dtype = np.dtype(body.get("dtype", "float32"))
-    low_high = body.get("range")
-    if dtype.kind in "iu":
-        low, high = (int(low_high[0]), int(low_high[1])) if low_high else (0, 9)
-        return rng.integers(low, high + 1, size=shape).astype(dtype)
-    if dtype.kind == "b":
-        return rng.random(size=shape) < 0.5
-    if low_high:
-        return rng.uniform(float(low_high[0]), float(low_high[1]), size=shape).astype(dtype)
-    return (rng.normal(size=shape) * float(body.get("scale", 1.0))).astype(dtype)
-
-
-def _to_kernel(value: Any) -> Any:
-    """A drawn input as the kernel receives it: arrays as NumPy arrays, ``{"tensor": a}`` as the flavour's."""
-    if isinstance(value, np.ndarray):
-        return Raw(value)
-    if isinstance(value, dict) and set(value) == {"tensor"}:
-        return np.asarray(value["tensor"])
-    if isinstance(value, tuple):
-        return tuple(_to_kernel(v) for v in value)
-    if isinstance(value, list):
-        return [_to_kernel(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _to_kernel(v) for k, v in value.items()}
-    return value
-
-
-def requests(params: dict[str, Any], seed: int, framework: str, lab_id: str = "") -> list[dict[str, Any]]:
-    """The calls of one check as plain data (what the reference is asked, and how its answers are keyed)."""
-    out = []
-    for case in draw_cases(params, seed, framework, lab_id):
-        request = {"function": str(params["function"]), "args": case["args"], "kwargs": case["kwargs"]}
-        if case.get("probe_inputs"):
-            request["probe_inputs"] = list(case["probe_inputs"])
-            request["reseed"] = int(params.get("seed", 0))
-        out.append(request)
-    return out
-
-
-def kernel_call(call_id: str, request: dict[str, Any]) -> dict[str, Any]:
-    call = {"id": call_id, "probe": "oracle_call", "function": request["function"],
-            "args": _to_kernel(request["args"]), "kwargs": _to_kernel(request["kwargs"])}
-    for key in ("probe_inputs", "reseed"):
-        if key in request:
-            call[key] = _to_kernel(request[key])
-    return call
 
 
 # -- comparing ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from grader.checks.base import CheckKind
+from grader.judging.checks.base import CheckKind
 
 
 class Registry:

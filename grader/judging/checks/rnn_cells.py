@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import (
+from grader.judging.checks.base import (
     CheckContext,
     CheckKind,
     Failed,
@@ -18,9 +18,9 @@ from grader.checks.base import (
     require_ok,
     run_judge,
 )
-from grader.numerics import rnn
-from grader.probing import CallResult, Opaque
-from grader.report import cut
+from grader.judging.numerics import rnn
+from grader.kernel.probing import CallResult, Opaque
+from grader.reports.report import cut
 
 _F32 = np.float32
 _ATOL = 1e-5

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import (
+from grader.judging.checks.base import (
     CheckContext,
     CheckKind,
     Failed,
@@ -30,8 +30,8 @@ from grader.checks.base import (
     require_ok,
     run_judge,
 )
-from grader.numerics import windowing
-from grader.probing import CallResult, Raw
+from grader.judging.numerics import windowing
+from grader.kernel.probing import CallResult, Raw
 
 _F32 = np.float32
 _HIDDEN_FILE = "weather_hidden.csv"  # predict is judged on it, and nothing else reads it

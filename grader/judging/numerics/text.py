@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.numerics import architecture
+from grader.judging.numerics import architecture
 
 
 def classifier_params(framework: str, cell: str, vocab_size: int, embed_dim: int, units: int,

@@ -1,4 +1,4 @@
-# Runs inside the student's kernel (sent as source text by grader.probing).
+# Runs inside the student's kernel (sent as source text by grader.kernel.probing).
 # Reads a request (JSON + .npz of inputs), runs each probe against the student's namespace and
 # writes the raw results back as JSON + .npz. It never judges anything.
 # An adapter (keras_adapter / torch_adapter) defines to_tensor, to_numpy, describe_layer, run_layer.

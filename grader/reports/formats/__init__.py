@@ -1,12 +1,12 @@
-"""Report formats, registered explicitly: each renders a :class:`~grader.report.Report` to text."""
+"""Report formats, registered explicitly: each renders a :class:`~grader.reports.report.Report` to text."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from grader.errors import InputError
-from grader.formats import classroom, gradescope, html, json_format, junit, markdown, terminal
-from grader.report import Report
+from grader.reports.formats import classroom, gradescope, html, json_format, junit, markdown, terminal
+from grader.reports.report import Report
 
 Renderer = Callable[[Report], str]
 

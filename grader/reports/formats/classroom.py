@@ -27,9 +27,9 @@ from __future__ import annotations
 import base64
 import json
 
-from grader.formats import inert
-from grader.formats.common import HIDDEN_MESSAGE, SKIPPED_MESSAGE, shown_message
-from grader.report import ERROR, PASSED, CheckResult, Report
+from grader.reports.formats import inert
+from grader.reports.formats.common import HIDDEN_MESSAGE, SKIPPED_MESSAGE, shown_message
+from grader.reports.report import ERROR, PASSED, CheckResult, Report
 
 __all__ = ["HIDDEN_MESSAGE", "encoded", "github_outputs", "notices", "render", "result", "runner_results"]
 

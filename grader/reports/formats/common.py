@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
-from grader.report import ERROR, PASSED, SKIPPED, CheckResult, Report
+from grader.reports.report import ERROR, PASSED, SKIPPED, CheckResult, Report
 
 HIDDEN_MESSAGE = "hidden check: its details are shown to the teaching staff only"
 SKIPPED_MESSAGE = "not run here: this check needs the private course; its points are pending the graded run"

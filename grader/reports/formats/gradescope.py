@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import json
 
-from grader.formats import inert
-from grader.report import PASSED, SKIPPED, Report
+from grader.reports.formats import inert
+from grader.reports.report import PASSED, SKIPPED, Report
 
 HIDDEN_VISIBILITY = "after_due_date"
 HIDDEN_CHECKS = ("after_due_date", "withhold")  # what a hidden check is before the due date (module docstring)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 
-from grader.formats.common import (
+from grader.reports.formats.common import (
     footer,
     may_plot,
     notebook_name,
@@ -18,8 +18,8 @@ from grader.formats.common import (
     shown_message,
     status_word,
 )
-from grader.formats.inert import html as escape  # escaped, control characters written out
-from grader.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Report
+from grader.reports.formats.inert import html as escape  # escaped, control characters written out
+from grader.reports.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Report
 
 CSS = """
 :root { --ok: #1e7e34; --bad: #b02a37; --err: #8a4baf; --wait: #9a6700; --ink: #1f2328; --muted: #59636e;
@@ -105,7 +105,7 @@ def _figure(check: CheckResult, index: int) -> str:
     Chromium's block on top-level ``data:`` navigation)."""
     if not may_plot(check) or (check.passed and check.details.get("plot") in _FAILED_ONLY):
         return ""
-    from grader import plots
+    from grader.reports import plots
 
     drawn = plots.render_png(check.details)
     if drawn is None:

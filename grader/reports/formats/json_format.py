@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from grader.report import Report
+from grader.reports.report import Report
 
 
 def render(report: Report) -> str:

@@ -10,7 +10,7 @@ same test on every run. ``classname`` is the suite's name, ``lab[flavour]`` with
 for packages or paths): dorny/test-reporter then lists the checks in one group, not a group per class. The
 notebook (``file`` on the suite, where mikepenz/action-junit-report puts its annotations) is named relative to
 the working directory, or by its file name when it lies elsewhere: never the grader machine's absolute path.
-Every text goes through :func:`grader.formats.inert.xml`: a message may quote the student, and a control
+Every text goes through :func:`grader.reports.formats.inert.xml`: a message may quote the student, and a control
 character would make the document unparsable.
 """
 
@@ -19,9 +19,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from grader.formats.common import first_line, points, run_lines, shown_message
-from grader.formats.inert import xml
-from grader.report import ERROR, PASSED, SKIPPED, Report
+from grader.reports.formats.common import first_line, points, run_lines, shown_message
+from grader.reports.formats.inert import xml
+from grader.reports.report import ERROR, PASSED, SKIPPED, Report
 
 MESSAGE_LIMIT = 300
 

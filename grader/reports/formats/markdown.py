@@ -3,7 +3,7 @@
 The first line is a hidden marker, so that ``grader comment`` edits the same comment on a later run.
 Messages of hidden checks are not shown (students read this comment). It is posted with the staff's token:
 whatever may quote the student (messages, cell errors, warnings, notes) is drawn only inside code blocks
-(:mod:`grader.formats.inert`), never as Markdown or HTML of theirs.
+(:mod:`grader.reports.formats.inert`), never as Markdown or HTML of theirs.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import html
 import os
 
-from grader.formats import inert
-from grader.formats.common import HIDDEN_MESSAGE, footer, points, run_lines, shown_message, wrap
-from grader.report import ERROR, PASSED, SKIPPED, Report
+from grader.reports.formats import inert
+from grader.reports.formats.common import HIDDEN_MESSAGE, footer, points, run_lines, shown_message, wrap
+from grader.reports.report import ERROR, PASSED, SKIPPED, Report
 
 __all__ = ["HIDDEN_MESSAGE", "MARKER_PREFIX", "marker", "render"]
 

@@ -1,7 +1,7 @@
 """A readable table for a terminal (rich): as wide as the terminal, coloured only on one (NO_COLOR kept).
 
 Text that may be the student's is shown, never run: its control and escape sequences written out, its rich
-markup escaped (:func:`grader.formats.inert.rich`).
+markup escaped (:func:`grader.reports.formats.inert.rich`).
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import io
 from typing import TextIO
 
-from grader.formats import inert
-from grader.formats.common import footer, notebook_name, points, run_lines, shown_message, status_word
-from grader.report import ERROR, PASSED, SKIPPED, Report
+from grader.reports.formats import inert
+from grader.reports.formats.common import footer, notebook_name, points, run_lines, shown_message, status_word
+from grader.reports.report import ERROR, PASSED, SKIPPED, Report
 
 _STYLE = {PASSED: "green", ERROR: "magenta", SKIPPED: "yellow"}
 FILE_WIDTH = 110
