@@ -30,7 +30,7 @@ The generator (every parameter fitted on ``public/weather_public.csv``, least sq
 Two independent series are written, from two streams of the seed:
 
 - ``weather_hidden.csv`` (``YEARS`` years): the period ``predict`` is judged on; the check sends only
-  non-overlapping windows whose targets lie in the gaps between them (``grader/checks/windowing.py``);
+  non-overlapping windows whose targets lie in the gaps between them (``grader/judging/checks/windowing.py``);
 - ``weather_probe.csv`` (``PROBE_HOURS`` hours): what the other checks (``make_windows``, ``reshape_windows``,
   ``naive_forecast``) slice their inputs from, so that nothing they send holds a target of ``predict``.
 """
