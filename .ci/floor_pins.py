@@ -13,7 +13,7 @@ from importlib import metadata
 from pathlib import Path
 
 _LOWER = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*>=\s*([0-9][0-9A-Za-z.]*)")
-RUNTIME_EXTRAS = ("keras", "torch", "pandas", "sklearn", "staff")  # every extra but dev
+RUNTIME_EXTRAS = ("keras", "torch", "pandas", "sklearn", "plots", "staff")  # every extra but dev
 
 
 def floor_pins(pyproject: Path) -> dict[str, str]:

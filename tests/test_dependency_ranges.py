@@ -55,9 +55,9 @@ def test_ci_installs_every_extra():
 # -- a student's install: the core, one framework, the lab's extras; never the staff's ------------------------
 
 STAFF_ONLY = {"distributed", "dask"}
-HEAVY = {"pandas", "scikit-learn", "scipy"}
+HEAVY = {"pandas", "scikit-learn", "scipy", "matplotlib"}
 IMPORT_EXTRA = {"torch": "torch", "keras": "keras", "tensorflow": "keras", "pandas": "pandas", "sklearn": "sklearn",
-                "scipy": "sklearn"}
+                "scipy": "sklearn", "matplotlib": "plots"}
 
 
 def test_the_core_and_the_framework_extras_are_slim():
@@ -66,7 +66,7 @@ def test_the_core_and_the_framework_extras_are_slim():
     for framework in ("keras", "torch"):
         names = {_name(r) for r in EXTRAS[framework]}
         assert not names & (STAFF_ONLY | HEAVY), (framework, names)
-    assert {_name(r) for r in EXTRAS["staff"]} == {"distributed"}
+    assert {_name(r) for r in EXTRAS["staff"]} == {"distributed", "matplotlib"}  # the class summary's charts
 
 
 def _notebook_imports(path: Path) -> set[str]:

@@ -128,8 +128,9 @@ def test_starter_restores_the_graders_environment_and_saves_it_only_from_the_def
     assert len(keys) == 3
 
 
-@pytest.mark.parametrize(("lab_id", "extras"), [("01-rnn-cells", "torch"), ("02-tracing-vs-passfail", "torch,pandas,sklearn"),
-                                                 ("03-windowing-forecast", "torch,pandas"), ("04-gradient-clipping", "torch")])
+@pytest.mark.parametrize(("lab_id", "extras"), [("01-rnn-cells", "torch"), ("02-tracing-vs-passfail", "torch,pandas,sklearn,plots"),
+                                                 ("03-windowing-forecast", "torch,pandas,plots"), ("04-gradient-clipping", "torch,plots"),
+                                                 ("06-text-classification", "torch")])
 def test_the_student_install_takes_the_framework_and_only_what_the_lab_needs(lab_id, extras, tmp_path):
     steps = _steps(_student_job(lab_id, "torch", tmp_path / "repo"))
     assert f'"rnn-course-grader[{extras}]==0.1.0"' in steps
@@ -146,11 +147,11 @@ def test_the_staff_workflow_and_the_gradescope_autograder_install_the_labs_extra
 
     lab = load_lab("02-tracing-vs-passfail")
     [path] = write_staff_workflow(lab, tmp_path, StaffOptions("course", "lab2", "2026-12-01T23:59:00Z"))
-    assert '-e ".[keras,torch,pandas,sklearn,staff]"' in path.read_text()
+    assert '-e ".[keras,torch,pandas,sklearn,plots,staff]"' in path.read_text()
     archive = build_package("02-tracing-vs-passfail", tmp_path / "autograder.zip")
     with zipfile.ZipFile(archive) as zipped:
         setup = zipped.read("setup.sh").decode()
-    assert '"rnn-course-grader[keras,torch,pandas,sklearn]==0.1.0"' in setup and "staff" not in setup
+    assert '"rnn-course-grader[keras,torch,pandas,sklearn,plots]==0.1.0"' in setup and "staff" not in setup
 
 
 def test_no_starter_file_references_a_secret(starter_repo):

@@ -32,13 +32,13 @@ EXTRAS = {"keras": "keras", "torch": "torch"}
 # every lab's notebooks and check kinds against it). A lab missing here takes them all.
 LAB_EXTRAS: dict[str, tuple[str, ...]] = {
     "01-rnn-cells": (),
-    "02-tracing-vs-passfail": ("pandas", "sklearn"),
-    "03-windowing-forecast": ("pandas",),
-    "04-gradient-clipping": (),
-    "05-improving-rnns": ("pandas",),
+    "02-tracing-vs-passfail": ("pandas", "sklearn", "plots"),
+    "03-windowing-forecast": ("pandas", "plots"),
+    "04-gradient-clipping": ("plots",),
+    "05-improving-rnns": ("pandas", "plots"),
     "06-text-classification": (),
 }
-ALL_LAB_EXTRAS = ("pandas", "sklearn")
+ALL_LAB_EXTRAS = ("pandas", "sklearn", "plots")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _TAG = re.compile(r"^v?\d+(\.\d+)*([-.+]?[A-Za-z0-9.]+)?$")
 _VERSION = re.compile(r"^\d+(\.\d+)*([abc]|rc|\.post|\.dev)?\d*$")

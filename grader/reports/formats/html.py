@@ -8,6 +8,7 @@ plot. A hidden check shows neither its message nor a plot; a skipped check shows
 from __future__ import annotations
 
 import base64
+import importlib.util
 
 from grader.reports.formats.common import (
     footer,
@@ -105,6 +106,9 @@ def _figure(check: CheckResult, index: int) -> str:
     Chromium's block on top-level ``data:`` navigation)."""
     if not may_plot(check) or (check.passed and check.details.get("plot") in _FAILED_ONLY):
         return ""
+    if importlib.util.find_spec("matplotlib") is None:  # a student's install of a lab without plots
+        return ('<p class="note">The plot of this check needs matplotlib (the grader\'s <code>plots</code> extra), '
+                "which this installation lacks.</p>")
     from grader.reports import plots
 
     drawn = plots.render_png(check.details)
