@@ -110,3 +110,30 @@ def test_a_cell_past_the_memory_limit_is_stopped_and_the_kernel_replaced(tmp_pat
         assert session.restarts == 1
         # the replacement kernel replayed the cells that had run fine
         assert session.run_code("assert x == 41", timeout=30).status == "ok"
+
+
+def test_a_kernel_started_ahead_grades_like_a_fresh_one():
+    """grader validate starts the next kernel while the current run is judged: that kernel, started by another
+    thread (which it would die with, were the thread to end), grades the reference exactly as a fresh one."""
+    import threading
+
+    from grader.course.labs import load_lab
+    from grader.course.notebook import read_notebook
+    from grader.judging.grading import Grading
+    from grader.kernel.notebook_run import Prestart
+
+    lab = load_lab("01-rnn-cells")
+    reference = lab.flavours["torch"].reference
+    with Grading(lab, "torch", 5) as fresh:
+        assert not fresh.execute(read_notebook(reference), reference.name)
+        ahead = Prestart(Grading(lab, "torch", 5))
+        expected = [(c.id, c.score) for c in fresh.judge()]
+    with ahead.take() as run:
+        assert any(t.name == "grader-prestart" for t in threading.enumerate())  # the starting thread lives on
+        assert not run.execute(read_notebook(reference), reference.name)
+        assert [(c.id, c.score) for c in run.judge()] == expected
+        assert sum(score for _, score in expected) == 22
+    assert run.closed.is_set()
+    unused = Prestart(Grading(lab, "torch", 5))
+    unused.discard()
+    assert unused.run.session is None and unused.run.closed.is_set()

@@ -19,10 +19,12 @@ from grader.course.labs import load_lab
 from grader.course.notebook import read_notebook
 from grader.course.paths import private_root
 from grader.course.release import build_release
+from grader.course.spec import Lab
 from grader.errors import GraderError, InputError
 from grader.judging.checks.oracle import weaknesses
 from grader.judging.grading import PUBLIC, Grading
 from grader.judging.oracle_inputs import spec_problems
+from grader.kernel.notebook_run import Prestart
 from grader.reports.report import FAILED, PASSED, SKIPPED, CheckResult
 
 _EXPECT = re.compile(r"^#\s*expect-fail:\s*(?P<ids>.+)$", re.M)
@@ -91,12 +93,39 @@ def validate_lab(
             problems = spec_problems(check.params)
             result.add(not problems, f"oracle check {check.id}: " + ("; ".join(problems) if problems else
                                                                       "inputs declared"))
+    # each kernel starts (its framework imported) while the run before it is judged: the flavours' references
+    # and student notebooks, in this order, one kernel each
+    order = [(framework, kind) for framework in lab.flavours for kind in ("reference", "student")
+             if kind == "reference" or releases[framework].path.is_file()]
+    ahead: dict[tuple[str, str], Prestart] = {}
+
+    def start_next(after: tuple[str, str]) -> None:
+        position = order.index(after) + 1
+        if position < len(order) and order[position] not in ahead:
+            ahead[order[position]] = Prestart(Grading(lab, order[position][0], seed, progress))
+
+    def grading(key: tuple[str, str]) -> Grading:
+        started = ahead.pop(key, None)
+        return started.take() if started is not None else Grading(lab, key[0], seed, progress)
+
+    try:
+        _validate_flavours(lab, seed, wrong_root, say, result, releases, grading, start_next)
+    finally:
+        for started in ahead.values():
+            started.discard()
+    return result
+
+
+def _validate_flavours(lab: Lab, seed: int, wrong_root: Path | None, say: Callable[[str], None], result: Validation,
+                       releases: dict, grading: Callable[[tuple[str, str]], Grading],
+                       start_next: Callable[[tuple[str, str]], None]) -> None:
     for framework, flavour in lab.flavours.items():
         check_ids = {check.id for check in lab.checks_for(framework)}
         oracle_ids = {check.id for check in lab.checks_for(framework) if check.kind == "oracle"}
         say(f"{framework}: reference")
-        with Grading(lab, framework, seed, progress) as run:
+        with grading((framework, "reference")) as run:
             events = run.execute(read_notebook(flavour.reference), flavour.reference.name)
+            start_next((framework, "reference"))
             for event in events:
                 result.add(False, f"{framework} reference: cell {event.index + 1} {event.status}: {event.message}")
             checks = run.judge()
@@ -144,8 +173,9 @@ def validate_lab(
                    + ("up to date" if release.up_to_date else "missing or out of date: run `grader release`"))
         if release.path.is_file():
             say(f"{framework}: student notebook")
-            with Grading(lab, framework, seed, progress) as run:
+            with grading((framework, "student")) as run:
                 events = run.execute(read_notebook(release.path), release.path.name)
+                start_next((framework, "student"))
                 result.add(not events, f"{framework} student notebook runs without error"
                            + "".join(f"\n    cell {e.index + 1} {e.status}: {e.message}" for e in events))
                 judged = run.judge()
@@ -164,4 +194,3 @@ def validate_lab(
         result.add(not never, f"{framework}: every check fails on some wrong solution"
                    + (" (the released stubs count for oracle checks)" if oracle_ids else "")
                    + (f" — never failed: {', '.join(never)}" if never else ""))
-    return result

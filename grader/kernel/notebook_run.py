@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +50,7 @@ class NotebookRun:
         self.cleanup_problems: list[str] = []
         self.session: KernelSession | None = None
         self.executed: nbformat.NotebookNode | None = None
+        self.closed = threading.Event()
 
     # -- running the notebook --------------------------------------------------------------------
     def _prepare_workdir(self, nb: nbformat.NotebookNode, name: str) -> None:
@@ -57,9 +59,16 @@ class NotebookRun:
         nbformat.write(nb, self.workdir / name)
         self.box.give_tree(self.workdir)
 
-    def execute(self, nb: nbformat.NotebookNode, name: str = "submission.ipynb") -> list[CellEvent]:
+    def start_kernel(self) -> None:
+        """Start this run's kernel and import its framework, before any notebook is known.
+
+        What the kernel runs before :meth:`execute` is the grader's set-up code only, so that a kernel may be
+        started ahead (:class:`Prestart`) while another run is judged; the lab's files and the notebook are
+        written into the scratch afterwards, before any of the notebook's code runs.
+        """
+        if self.session is not None:
+            return
         limits = self.lab.limits
-        self._prepare_workdir(nb, name)
         self.session = KernelSession(
             self.workdir,
             env=self.framework.environment(limits.threads),
@@ -71,6 +80,11 @@ class NotebookRun:
         )
         self.progress(f"starting kernel (sandbox: {self.isolation})")
         self.session.start()
+
+    def execute(self, nb: nbformat.NotebookNode, name: str = "submission.ipynb") -> list[CellEvent]:
+        limits = self.lab.limits
+        self.start_kernel()
+        self._prepare_workdir(nb, name)
         deadline = time.monotonic() + limits.notebook_timeout
         events: list[CellEvent] = []
         self.executed = copy.deepcopy(nb)
@@ -119,9 +133,48 @@ class NotebookRun:
                 self.session = None
         finally:
             self.cleanup_problems += self.box.cleanup()
+            self.closed.set()
 
     def __enter__(self) -> NotebookRun:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class Prestart:
+    """The kernel of the next run started in a background thread (framework imported) while the current run
+    is judged: for many notebooks graded one after the other in one process (``grader validate``).
+
+    Every kernel still serves one notebook only: :meth:`take` hands over a run whose kernel has run nothing but
+    the grader's set-up code; :meth:`discard` closes one that is not wanted. A start that failed is raised by
+    :meth:`take`, as :meth:`NotebookRun.execute` would have raised it.
+    """
+
+    def __init__(self, run: NotebookRun) -> None:
+        self.run = run
+        self._error: BaseException | None = None
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._start, name="grader-prestart", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            self.run.start_kernel()
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever takes the run
+            self._error = exc
+        self._started.set()
+        # the kernel dies with the thread that started it (bubblewrap's --die-with-parent is the thread's
+        # parent-death signal): this thread lives until the run is closed
+        self.run.closed.wait()
+
+    def take(self) -> NotebookRun:
+        self._started.wait()
+        if self._error is not None:
+            self.run.close()
+            raise self._error
+        return self.run
+
+    def discard(self) -> None:
+        self._started.wait()
+        self.run.close()
