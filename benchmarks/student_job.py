@@ -53,15 +53,18 @@ def _size(path: Path) -> int:
 
 
 def _packages(python: Path) -> list[str]:
-    out = subprocess.run([str(python), "-m", "pip", "list", "--format", "json"], check=True, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "list", "--format", "json"], check=True,
+                         capture_output=True, text=True).stdout
     return sorted(p["name"].lower() for p in json.loads(out))
 
 
-def _install(venv: Path, wheel: Path, extras: str, framework: str, cache: Path) -> dict[str, float]:
-    """The workflow's install step, timed part by part, pip's cache at ``cache``."""
-    times = {"venv": _run([sys.executable, "-m", "venv", str(venv)], nice=True)}
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--cache-dir", str(cache)]
+def _install(venv: Path, wheel: Path, extras: str, framework: str, cache: Path, pip_in_venv: bool = False
+             ) -> dict[str, float]:
+    """The workflow's install step, timed part by part, pip's cache at ``cache``: a venv without pip filled by
+    the runner's pip (``pip_in_venv``: the workflow before, a venv with its own pip)."""
+    times = {"venv": _run([sys.executable, "-m", "venv", *([] if pip_in_venv else ["--without-pip"]), str(venv)], nice=True)}
+    pip = ([str(venv / "bin" / "python"), "-m", "pip"] if pip_in_venv else [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python")]) + [
+        "install", "--quiet", "--cache-dir", str(cache)]
     if framework == "torch":  # the workflow installs the CPU build first; here pip finds it in /opt/wheels
         times["torch"] = _run(pip + [TORCH], nice=True)
     times["grader"] = _run(pip + [f"{wheel}[{extras}]"], nice=True)

@@ -108,8 +108,13 @@ def test_starter_restores_the_graders_environment_and_saves_it_only_from_the_def
     names = [step.get("name", "") for step in job["steps"]]
     restore = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/cache/restore@"))
     save = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/cache/save@"))
-    install = next(s for s in job["steps"] if "pip install" in str(s.get("run", "")))
+    install = next(s for s in job["steps"] if "python -m venv" in str(s.get("run", "")))
     grade = next(s for s in job["steps"] if s.get("id") == "grader")
+    # the cached environment holds no pip of its own: the runner's pip installs into it
+    assert "python -m venv --without-pip ~/grader-venv" in install["run"]
+    installs = [line.strip() for line in install["run"].splitlines() if " install " in line]
+    assert len(installs) == 2 and all(line.startswith('python -m pip --python "$HOME/grader-venv/bin/python" install')
+                                      for line in installs)
     assert restore.get("if") is None  # restored on every ref, the students' branches included
     key = restore["with"]["key"]
     assert "rnn-course-grader-0.1.0" in key and "${{ steps.python.outputs.python-version }}" in key

@@ -27,6 +27,8 @@ from grader.version import __version__
 
 DISTRIBUTION = "rnn-course-grader"
 EXTRAS = {"keras": "keras", "torch": "torch"}
+# the student job's environment has no pip of its own (smaller to cache and restore): the runner's pip fills it
+PIP_INTO_ENV = 'python -m pip --python "$HOME/grader-venv/bin/python" install --quiet'
 # What each lab's notebooks and checks import beyond the core and the framework: the extras (pyproject.toml)
 # a student's install of that lab takes, and the Gradescope autograder's (tests/test_dependency_ranges.py reads
 # every lab's notebooks and check kinds against it). A lab missing here takes them all.
@@ -163,8 +165,8 @@ def workflow(lab: Lab, framework: str, options: StarterOptions | None = None) ->
     notebook = lab.flavours[framework].notebook.name
     install = []
     if framework == "torch":  # the CPU build first, so that the extra does not pull a CUDA build
-        install.append('python -m pip install --quiet --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"')
-    install.append(f'python -m pip install --quiet "{options.requirement(",".join(student_extras(lab, framework)))}"')
+        install.append(f'{PIP_INTO_ENV} --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"')
+    install.append(f'{PIP_INTO_ENV} "{options.requirement(",".join(student_extras(lab, framework)))}"')
     pairs = _report_formats()
     formats = [f"            --format {name} --output grading/{file}" + (" \\" if i < len(pairs) - 1 else "")
                for i, (name, file) in enumerate(pairs)]
