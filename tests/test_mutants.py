@@ -190,3 +190,17 @@ def test_the_report_shows_each_survivor_as_a_diff(tmp_path):
     data = json.loads(written[1].read_text())
     assert data["totals"]["survived"] == 1
     assert [bool(item["diff"]) for item in data["mutants"]] == [False, True, False]
+
+
+def test_a_methods_mutant_keeps_its_name_in_the_batch(tmp_path):
+    """A mutant of ``__init__`` is found by its row: the batch strips underscores from the ends of a name."""
+    from grader.batch.rows import find_submissions
+
+    (tmp_path / "s").mkdir()
+    for case_id in ("__init__-002", "forward-006"):
+        (tmp_path / "s" / f"{m._submission_name(case_id)}.ipynb").write_text("{}")
+        (tmp_path / "bare").mkdir(exist_ok=True)
+        (tmp_path / "bare" / f"{case_id}.ipynb").write_text("{}")
+    assert sorted(s.name for s in find_submissions([tmp_path / "s"])) == [
+        m._submission_name("__init__-002"), m._submission_name("forward-006")]
+    assert "__init__-002" not in {s.name for s in find_submissions([tmp_path / "bare"])}  # what the prefix prevents

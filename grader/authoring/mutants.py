@@ -392,7 +392,7 @@ def _grade_in(folder: Path, lab: Any, framework: str, nb: nbformat.NotebookNode,
     graded = [case for case in cases if case.equivalence != "equivalent"]
     nbformat.write(nb, submissions / "reference.ipynb")
     for case in graded:
-        nbformat.write(mutant_notebook(nb, case), submissions / f"{case.id}.ipynb")
+        nbformat.write(mutant_notebook(nb, case), submissions / f"{_submission_name(case.id)}.ipynb")
     options = BatchOptions(out_dir=out, labs=(lab.id,), framework=framework, seed=seed, no_sandbox=no_sandbox)
     result = grade_class([submissions], options, ClassOptions(jobs=jobs, sequential=sequential))
     rows = {row.name: row for row in result.batch.rows}
@@ -405,7 +405,7 @@ def _grade_in(folder: Path, lab: Any, framework: str, nb: nbformat.NotebookNode,
         if case.equivalence == "equivalent":
             case.status = "equivalent"
             continue
-        row = rows.get(case.id)
+        row = rows.get(_submission_name(case.id))
         if row is None or row.status != "graded":
             case.status, case.message = "not graded", row.message if row else "no row"
             continue
@@ -436,6 +436,12 @@ class Analysis:
 
     def functions(self) -> list[str]:
         return list(dict.fromkeys(c.function for c in self.cases))
+
+
+def _submission_name(case_id: str) -> str:
+    """The batch's name of a mutant's notebook: a prefix keeps a method's mutant (``__init__-002``) from losing
+    the underscores the batch strips from the ends of a name."""
+    return f"mutant-{case_id}"
 
 
 def analyse(lab_id: str, framework: str | None = None, function: str | None = None, max_mutants: int | None = None,
