@@ -33,6 +33,7 @@ def _models(framework, change=None, **options):
     what one call returns."""
     def respond(call):
         kwargs = dict(call["kwargs"])
+        kwargs.setdefault("bidirectional", bool(options.get("default_bidirectional")))  # the student's default
         if options.get("ignore_bidirectional"):
             kwargs["bidirectional"] = False
         model = oracles.TextStandIn(framework, rng=np.random.default_rng(0), reads_padding=bool(options.get("reads_padding")),
@@ -72,6 +73,18 @@ def test_classifier_fails_bidirectional_ignored_with_a_hint():
     verdict = _answer("text_classifier", CLASSIFIER, _models("keras", ignore_bidirectional=True), "keras")
     assert not verdict.passed
     assert "bidirectional=False" in verdict.message and "twice the features" in verdict.message
+
+
+def test_classifier_calls_with_the_contracts_default_and_fails_another_default():
+    """build_text_classifier(vocab_size, embed_dim, units) is called without ``bidirectional`` where the case does
+    not set it: a default of True (the contract says False) gives the bidirectional count and fails."""
+    params = {"function": "build_text_classifier", "cases": [{"vocab_size": 50, "embed_dim": 8, "units": 6}]}
+    plan = registry.get("text_classifier").plan(params, CheckContext("keras", np.random.default_rng(5), LAB / "hidden",
+                                                                      "06-text-classification"))
+    assert "bidirectional" not in plan.calls[0]["kwargs"]
+    assert _answer("text_classifier", params, _models("keras"), "keras").passed
+    verdict = _answer("text_classifier", params, _models("keras", default_bidirectional=True), "keras")
+    assert not verdict.passed and "bidirectional" in verdict.message
 
 
 def test_classifier_fails_examples_that_influence_each_other():

@@ -50,8 +50,8 @@ def padded_batch(rng: np.random.Generator, batch: int, max_len: int, vocab_size:
 
 
 def _case_text(function: str, case: dict[str, Any]) -> str:
-    return (f"{function}(vocab_size={case['vocab_size']}, embed_dim={case['embed_dim']}, units={case['units']}, "
-            f"bidirectional={bool(case.get('bidirectional', False))})")
+    tail = f", bidirectional={bool(case['bidirectional'])}" if "bidirectional" in case else ""
+    return f"{function}(vocab_size={case['vocab_size']}, embed_dim={case['embed_dim']}, units={case['units']}{tail})"
 
 
 def _output(info: dict[str, Any], index: int, where: str) -> np.ndarray:
@@ -83,7 +83,8 @@ class TextClassifier(CheckKind):
             inputs = [x, longer] + [x[i:i + 1] for i in range(batch)]
             layouts.append({"lengths": lengths, "shape": list(x.shape), "extra": extra})
             kwargs = {key: case[key] for key in ("vocab_size", "embed_dim", "units")}
-            kwargs["bidirectional"] = bool(case.get("bidirectional", False))
+            if "bidirectional" in case:  # else the default, which the contract fixes (False)
+                kwargs["bidirectional"] = bool(case["bidirectional"])
             calls.append({"id": f"case{index}", "probe": "model_outputs", "function": params["function"],
                           "args": [], "kwargs": kwargs, "inputs": inputs, "training": False})
         return Plan(calls, {"layouts": layouts})
