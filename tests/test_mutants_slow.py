@@ -28,8 +28,8 @@ CENTRE = """def centre(x):
 @pytest.fixture
 def course(tmp_path, monkeypatch):
     (tmp_path / "assignments").mkdir()
-    (tmp_path / "grader" / "numerics").mkdir(parents=True)  # what marks a private course
-    (tmp_path / "grader" / "numerics" / "rnn.py").write_text("")
+    (tmp_path / "grader" / "judging" / "numerics").mkdir(parents=True)  # what marks a private course
+    (tmp_path / "grader" / "judging" / "numerics" / "rnn.py").write_text("")
     monkeypatch.setenv("GRADER_COURSE", str(tmp_path))
     monkeypatch.setenv("GRADER_PRIVATE", str(tmp_path))
     monkeypatch.setenv("GRADER_CACHE", str(tmp_path / "cache"))

@@ -110,7 +110,7 @@ def test_the_public_wheel_has_no_numerics(wheel, tmp_path):
 
 # A student's install of lab 01 (core + framework): none of the staff's packages nor the other labs' extras.
 # The grader runs with them made unimportable, as in an environment that never installed them.
-NOT_IN_A_STUDENT_INSTALL = ("dask", "distributed", "pandas", "sklearn", "scipy")
+NOT_IN_A_STUDENT_INSTALL = ("dask", "distributed", "pandas", "sklearn", "scipy", "matplotlib")
 WITHOUT = f"""
 import sys
 class _NotInstalled:
@@ -141,10 +141,10 @@ def _requires(wheel: Path) -> dict[str | None, set[str]]:
 
 def test_the_wheel_asks_a_student_only_for_the_core_and_their_extras(wheel):
     requires = _requires(wheel)
-    staff_or_heavy = {"distributed", "dask", "pandas", "scikit-learn", "scipy"}
+    staff_or_heavy = {"distributed", "dask", "pandas", "scikit-learn", "scipy", "matplotlib"}
     assert "numpy" in requires[None] and not requires[None] & staff_or_heavy
     assert requires["torch"] == {"torch"} and requires["keras"] == {"tensorflow-cpu", "keras"}
-    assert requires["staff"] == {"distributed"}
+    assert requires["staff"] == {"distributed", "matplotlib"} and requires["plots"] == {"matplotlib"}
     assert requires["pandas"] == {"pandas"} and requires["sklearn"] == {"scikit-learn"}
 
 
@@ -170,9 +170,12 @@ def test_the_public_wheel_alone_grades_the_public_checks(wheel, tmp_path):
     sample = ROOT / "tests" / "submissions" / "01-rnn-cells-torch-sample.ipynb"
     report_path = tmp_path / "report.json"
     run = subprocess.run([sys.executable, "-c", WITHOUT, "--public", "check", str(sample), "--seed", "3", "--quiet",
-                          "--format", "json", "--output", str(report_path)],
+                          "--format", "json", "--output", str(report_path),
+                          "--format", "html", "--output", str(tmp_path / "report.html")],
                          env=env, capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert run.returncode == 1, run.stderr  # the sample's classic bug is found without the private course
+    page = (tmp_path / "report.html").read_text()  # without matplotlib (the plots extra): the page says so
+    assert "lstm-step" in page and "needs matplotlib" in page and "data:image/png" not in page
     report = json.loads(report_path.read_text())
     status = {c["id"]: c["status"] for c in report["checks"]}
     assert report["course"] == "public"

@@ -100,13 +100,20 @@ def png_size(png: bytes) -> tuple[int, int]:
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
+def _have_matplotlib() -> bool:
+    try:
+        return importlib.util.find_spec("matplotlib") is not None
+    except ImportError:
+        return False
+
+
 def _figure(check: CheckResult, index: int) -> str:
     """The check's plot, drawn at 2× and shown at most 36rem wide; the image is a link to itself at full size
     (``:target``: the same image, no copy of its data, no script; a ``data:`` link would be refused by
     Chromium's block on top-level ``data:`` navigation)."""
     if not may_plot(check) or (check.passed and check.details.get("plot") in _FAILED_ONLY):
         return ""
-    if importlib.util.find_spec("matplotlib") is None:  # a student's install of a lab without plots
+    if not _have_matplotlib():  # a student's install of a lab without plots
         return ('<p class="note">The plot of this check needs matplotlib (the grader\'s <code>plots</code> extra), '
                 "which this installation lacks.</p>")
     from grader.reports import plots
