@@ -11,7 +11,7 @@ from grader.errors import InputError
 class Framework:
     name: str
     title: str
-    adapter: str  # kernel_side module with to_tensor / to_numpy / describe_layer / run_layer
+    adapter: str  # module of grader/kernel/inside with to_tensor / to_numpy / describe_layer / run_layer
     seed_code: str  # runs in the kernel before the student's first cell, with SEED and THREADS bound
 
     def environment(self, threads: int) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Asking the student's kernel for values: requests out, plain data back.
 
-The grader writes the inputs it chose as JSON + ``.npz``; kernel-side code (``grader/kernel_side``)
+The grader writes the inputs it chose as JSON + ``.npz``; kernel-side code (``grader/kernel/inside``)
 calls the student's functions and writes the raw results the same way. Nothing coming back is
 unpickled or executed, and nothing is trusted: the answer files are opened without following links,
 and the arrays are read within bounds (their number, shapes, dtypes and inflated sizes are checked
