@@ -55,19 +55,20 @@ def test_penalty_keras_from_losses():
     assert not _answer("penalty_in_loss", PENALTY, respond(0.0), "keras").passed
 
 
-def _dropout(inference_random=False, ignore_recurrent=False):
+def _dropout(inference_random=False, ignore_recurrent=False, default_dropout=0.0):
     rng = np.random.default_rng(2)
 
     def respond(call):
         base = np.ones((len(call["x"]), 1))
-        active = call["kwargs"]["dropout"] > 0 or (call["kwargs"]["recurrent_dropout"] > 0 and not ignore_recurrent)
+        kwargs = {"dropout": default_dropout, "recurrent_dropout": 0.0, **call["kwargs"]}  # the student's defaults
+        active = kwargs["dropout"] > 0 or (kwargs["recurrent_dropout"] > 0 and not ignore_recurrent)
         noisy = (lambda: base + rng.normal(size=base.shape)) if active else (lambda: base)
         inference = [noisy(), noisy()] if inference_random else [base, base]
         return CallResult(True, {"inference": inference, "training": [noisy(), noisy()]})
     return respond
 
 
-DROPOUT = {"cases": [{"dropout": 0.5}, {"recurrent_dropout": 0.5}, {}]}
+DROPOUT = {"cases": [{"dropout": 0.5}, {"recurrent_dropout": 0.5}, {"dropout": 0.0, "recurrent_dropout": 0.0}, {}]}
 
 
 def test_dropout_modes():
@@ -76,6 +77,16 @@ def test_dropout_modes():
     assert not verdict.passed and "at inference" in verdict.message
     verdict = _answer("dropout_modes", DROPOUT, _dropout(ignore_recurrent=True))
     assert not verdict.passed and "recurrent_dropout=0.5" in verdict.message
+
+
+def test_dropout_modes_calls_with_the_contracts_defaults():
+    """A case without rates leaves them to the function's defaults: a default dropout above 0 (the contract says
+    0.0) makes training mode differ from inference and fails."""
+    seen = []
+    _answer("dropout_modes", DROPOUT, lambda call: seen.append(call["kwargs"]) or _dropout()(call))
+    assert seen[-1] == {}  # called without the rates
+    verdict = _answer("dropout_modes", DROPOUT, _dropout(default_dropout=1.0))
+    assert not verdict.passed and "with the default rates" in verdict.message
 
 
 STATEFUL = {"cases": [{"batch_size": 4, "seq_len": 5, "n_features": 3, "units": 6}]}

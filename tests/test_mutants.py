@@ -190,6 +190,11 @@ def test_the_report_shows_each_survivor_as_a_diff(tmp_path):
     data = json.loads(written[1].read_text())
     assert data["totals"]["survived"] == 1
     assert [bool(item["diff"]) for item in data["mutants"]] == [False, True, False]
+    assert data["drawn_from"] is None and "drawn at random" not in text
+    # a run on a sample (--max-mutants) says so, and from how many
+    analysis.drawn_from = 40
+    sampled = m.write_report(analysis, tmp_path / "sampled")[0].read_text()
+    assert "--seed 0 --max-mutants 3`: 3 first-order mutants drawn at random from the 40 " in sampled
 
 
 def test_a_methods_mutant_keeps_its_name_in_the_batch(tmp_path):

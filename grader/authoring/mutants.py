@@ -426,6 +426,7 @@ class Analysis:
     reference: dict[str, Any]
     recorded: dict[str, int]
     seconds: float
+    drawn_from: int | None = None  # with --max-mutants: how many mutants there were to draw from
 
     def counts(self, function: str | None = None) -> dict[str, int]:
         chosen = [c for c in self.cases if function is None or c.function == function]
@@ -460,6 +461,7 @@ def analyse(lab_id: str, framework: str | None = None, function: str | None = No
     if not reference.is_file():
         raise InputError(f"{reference}: no reference notebook (mutation analysis needs the private course)")
     cases = make_cases(read_notebook(reference), function, max_mutants, seed)
+    every = len(make_cases(read_notebook(reference), function)) if max_mutants is not None else None
     if not cases:
         raise InputError(f"no mutants: the {framework} reference of {lab_id} has no student function to mutate")
     progress(f"{len(cases)} mutants; running the reference and filtering the equivalent ones")
@@ -472,13 +474,14 @@ def analyse(lab_id: str, framework: str | None = None, function: str | None = No
     equivalent = sum(c.equivalence == "equivalent" for c in cases)
     progress(f"{equivalent} equivalent on the checks' inputs; grading {len(cases) - equivalent} mutants")
     reference_row = grade_cases(lab, framework, cases, seed, jobs, sequential, no_sandbox)
-    return Analysis(lab_id, framework, seed, cases, reference_row, baseline.recorded, time.monotonic() - started)
+    return Analysis(lab_id, framework, seed, cases, reference_row, baseline.recorded, time.monotonic() - started,
+                    every if every is not None and every > len(cases) else None)
 
 
 def to_json(analysis: Analysis) -> dict[str, Any]:
     return {
         "lab": analysis.lab, "framework": analysis.framework, "seed": analysis.seed,
-        "seconds": round(analysis.seconds, 1), "reference": analysis.reference,
+        "drawn_from": analysis.drawn_from, "seconds": round(analysis.seconds, 1), "reference": analysis.reference,
         "recorded_calls": analysis.recorded, "totals": analysis.counts(),
         "functions": {name: analysis.counts(name) for name in analysis.functions()},
         "mutants": [{**asdict(case),
@@ -494,8 +497,11 @@ def killed_share(counts: dict[str, int]) -> str:
 def to_markdown(analysis: Analysis) -> str:
     totals = analysis.counts()
     lines = [f"# Mutation analysis: {analysis.lab} ({analysis.framework})", "",
-             f"`grader mutants {analysis.lab} --framework {analysis.framework} --seed {analysis.seed}`: "
-             f"{totals['mutants']} first-order mutants of the reference's student functions, "
+             f"`grader mutants {analysis.lab} --framework {analysis.framework} --seed {analysis.seed}"
+             + (f" --max-mutants {totals['mutants']}" if analysis.drawn_from else "") + "`: "
+             + (f"{totals['mutants']} first-order mutants drawn at random from the {analysis.drawn_from} "
+                if analysis.drawn_from else f"{totals['mutants']} first-order mutants ")
+             + "of the reference's student functions, "
              f"{totals['equivalent']} equivalent on the checks' own inputs (not graded), "
              f"**{killed_share(totals)} of the others killed** by the lab's checks"
              + (f", {totals['not graded']} not graded" if totals["not graded"] else "")
