@@ -19,17 +19,15 @@ Example::
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from grader.course import schemas
 from grader.course.late_policy import LatePolicy, Window, extend, parse_time, utc_stamp, window
-from grader.course.paths import package_file
 from grader.errors import InputError
 
 
@@ -112,22 +110,14 @@ class Course:
         return window(lab.deadline, lab.policy, lab.last_accepted, extended, "; ".join(what))
 
 
-@cache
-def _schema() -> dict[str, Any]:
-    return json.loads(package_file("course.schema.json").read_text(encoding="utf-8"))
+def _reword(error: Any) -> str:
+    if error.validator == "oneOf" and "extensions" in error.absolute_path:
+        return "give either until, or days and/or hours"
+    return error.message
 
 
 def _schema_problems(data: Any) -> list[str]:
-    from jsonschema import Draft202012Validator
-
-    problems = []
-    for error in sorted(Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.absolute_path)):
-        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
-        message = error.message
-        if error.validator == "oneOf" and "extensions" in error.absolute_path:
-            message = "give either until, or days and/or hours"
-        problems.append(f"{where}: {message}")
-    return problems
+    return schemas.problems("course.schema.json", data, _reword)
 
 
 def _as_text(data: Any) -> Any:

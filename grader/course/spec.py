@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from grader.course.paths import course_root, package_file, private_root
+from grader.course import schemas
+from grader.course.paths import course_root, private_root
 from grader.errors import SpecError
 
 FRAMEWORKS = ("keras", "torch")
+SCHEMA = "assignment.schema.json"
 
 
 @dataclass(frozen=True)
@@ -75,28 +75,21 @@ class Lab:
         return sum(check.points for check in self.checks_for(framework))
 
 
-@cache
-def _schema() -> dict[str, Any]:
-    return json.loads(package_file("assignment.schema.json").read_text())
-
-
 def check_kinds() -> list[str]:
     """The check kinds a spec may name: the schema lists them (and a test holds the list to the registry)."""
-    return list(_schema()["$defs"]["check"]["properties"]["kind"]["enum"])
+    return list(schemas.load(SCHEMA)["$defs"]["check"]["properties"]["kind"]["enum"])
+
+
+def _reword(error: Any) -> str | None:
+    path = list(error.absolute_path)
+    if error.validator == "enum" and len(path) == 3 and path[0] == "checks" and path[2] == "kind":
+        return None  # named by kind_problems, with the check's id and the kinds there are
+    return error.message
 
 
 def schema_problems(data: Any) -> list[str]:
     """Every place where ``data`` breaks the schema, except check kinds (see :func:`kind_problems`)."""
-    from jsonschema import Draft202012Validator
-
-    validator = Draft202012Validator(_schema())
-    problems = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
-        path = list(error.absolute_path)
-        if error.validator == "enum" and len(path) == 3 and path[0] == "checks" and path[2] == "kind":
-            continue  # named by kind_problems, with the check's id and the kinds there are
-        problems.append(f"{'/'.join(str(part) for part in path) or '(top level)'}: {error.message}")
-    return problems
+    return schemas.problems(SCHEMA, data, _reword)
 
 
 def kind_problems(data: Any) -> list[str]:
