@@ -114,10 +114,15 @@ def make_cases(nb: nbformat.NotebookNode, function: str | None = None, max_mutan
         for number, mutant in enumerate(mutants, 1):
             cases.append(Case(f"{node.name}-{number:03d}", node.name, mutant.operator, mutant.description, index,
                               mutant.source, original))
-    if max_mutants is not None and len(cases) > max_mutants:
-        chosen = set(random.Random(seed).sample(range(len(cases)), max_mutants))
-        cases = [case for i, case in enumerate(cases) if i in chosen]
-    return cases
+    return draw(cases, max_mutants, seed)
+
+
+def draw(cases: list[Case], max_mutants: int | None, seed: int) -> list[Case]:
+    """At most ``max_mutants`` of ``cases`` drawn with ``seed``, in their order (all of them without a bound)."""
+    if max_mutants is None or len(cases) <= max_mutants:
+        return cases
+    chosen = set(random.Random(seed).sample(range(len(cases)), max_mutants))
+    return [case for i, case in enumerate(cases) if i in chosen]
 
 
 def mutant_notebook(nb: nbformat.NotebookNode, case: Case) -> nbformat.NotebookNode:
@@ -460,8 +465,8 @@ def analyse(lab_id: str, framework: str | None = None, function: str | None = No
     reference = lab.flavours[framework].reference
     if not reference.is_file():
         raise InputError(f"{reference}: no reference notebook (mutation analysis needs the private course)")
-    cases = make_cases(read_notebook(reference), function, max_mutants, seed)
-    every = len(make_cases(read_notebook(reference), function)) if max_mutants is not None else None
+    every = make_cases(read_notebook(reference), function)
+    cases = draw(every, max_mutants, seed)
     if not cases:
         raise InputError(f"no mutants: the {framework} reference of {lab_id} has no student function to mutate")
     progress(f"{len(cases)} mutants; running the reference and filtering the equivalent ones")
@@ -475,7 +480,7 @@ def analyse(lab_id: str, framework: str | None = None, function: str | None = No
     progress(f"{equivalent} equivalent on the checks' inputs; grading {len(cases) - equivalent} mutants")
     reference_row = grade_cases(lab, framework, cases, seed, jobs, sequential, no_sandbox)
     return Analysis(lab_id, framework, seed, cases, reference_row, baseline.recorded, time.monotonic() - started,
-                    every if every is not None and every > len(cases) else None)
+                    len(every) if len(every) > len(cases) else None)
 
 
 def to_json(analysis: Analysis) -> dict[str, Any]:
