@@ -42,7 +42,7 @@ PUBLIC_QUIZZES = "mooc_quizzes.csv.gz"
 _F32 = np.float32
 
 
-def _pandas() -> Any:
+def pandas_module() -> Any:
     import pandas
 
     return pandas
@@ -51,7 +51,7 @@ def _pandas() -> Any:
 # -- the lab's data: fixed feature ranges, hidden inputs and labels ----------------------------------------
 def feature_ranges(public_dir: Path) -> dict[str, tuple[float, float]]:
     """The fixed scaling range of every feature (``public/mooc_feature_ranges.csv``)."""
-    table = _pandas().read_csv(Path(public_dir) / FEATURE_RANGES)
+    table = pandas_module().read_csv(Path(public_dir) / FEATURE_RANGES)
     return {str(row.feature): (float(row.min), float(row.max)) for row in table.itertuples()}
 
 
@@ -65,7 +65,7 @@ class HiddenInputs:
 
 @lru_cache(maxsize=2)
 def _hidden_inputs(hidden_dir: str) -> HiddenInputs:
-    pd = _pandas()
+    pd = pandas_module()
     folder = Path(hidden_dir)
     features = pd.read_csv(folder / HIDDEN_FEATURES)
     quizzes = pd.read_csv(folder / HIDDEN_QUIZZES)
@@ -83,7 +83,7 @@ def hidden_labels(hidden_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     """Real quiz scores (N, 10), NaN where no quiz was taken, and pass/fail (N,), students in ascending id.
 
     Grader side only: these never reach the kernel."""
-    pd = _pandas()
+    pd = pandas_module()
     folder = Path(hidden_dir)
     scores = pd.read_csv(folder / HIDDEN_SCORES).pivot(index="student_id", columns="week", values="quiz_score")
     passed = pd.read_csv(folder / HIDDEN_PASSFAIL).set_index("student_id")["passed"]
@@ -136,7 +136,7 @@ def metric_value(metric: str, hidden_dir: Path, pred: np.ndarray) -> float:
 
 
 # -- helpers for judging predictions ------------------------------------------------------------------
-def _predictions(result: CallResult, text: str, shape: tuple[int, ...]) -> np.ndarray:
+def prediction_array(result: CallResult, text: str, shape: tuple[int, ...]) -> np.ndarray:
     value = as_array(require_ok(result, text), text)
     if tuple(value.shape) != shape:
         hint = ""
@@ -149,7 +149,7 @@ def _predictions(result: CallResult, text: str, shape: tuple[int, ...]) -> np.nd
     return value
 
 
-def _subset(ctx: CheckContext, n: int) -> np.ndarray:
+def student_subset(ctx: CheckContext, n: int) -> np.ndarray:
     total = len(hidden_inputs(ctx.hidden_dir).X)
     return np.sort(ctx.rng.choice(total, size=min(n, total), replace=False))
 

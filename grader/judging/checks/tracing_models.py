@@ -27,12 +27,12 @@ from grader.judging.checks.tracing import (
     N_WEEKS,
     PUBLIC_FEATURES,
     PUBLIC_QUIZZES,
-    _pandas,
-    _predictions,
-    _subset,
     feature_ranges,
     hidden_inputs,
     metric_value,
+    pandas_module,
+    prediction_array,
+    student_subset,
 )
 from grader.judging.numerics import mooc
 from grader.judging.recorded import NotRecorded
@@ -49,7 +49,7 @@ class FutureWeeksIgnored(CheckKind):
 
     def plan(self, params: dict[str, Any], ctx: CheckContext) -> Plan:
         weeks = int(params.get("weeks", 5))
-        x = hidden_inputs(ctx.hidden_dir).X[_subset(ctx, int(params.get("students", 200)))].copy()
+        x = hidden_inputs(ctx.hidden_dir).X[student_subset(ctx, int(params.get("students", 200)))].copy()
         changed = x.copy()
         later = changed[:, weeks:]
         later[:] = ctx.rng.uniform(0.0, 1.0, size=later.shape)
@@ -66,12 +66,12 @@ class FutureWeeksIgnored(CheckKind):
 
         def body() -> str:
             text = f"{function}(X) with X of shape ({n}, {N_WEEKS}, F) (hidden students)"
-            first = _predictions(results["original"], text, (n,))
-            again = _predictions(results["again"], f"{text}, called a second time", (n,))
+            first = prediction_array(results["original"], text, (n,))
+            again = prediction_array(results["again"], f"{text}, called a second time", (n,))
             if np.max(np.abs(first - again)) > atol:
                 raise Failed(f"{text}: two calls on the same X differ by up to {np.max(np.abs(first - again)):.3g}; "
                              "predictions must be deterministic (inference mode: no dropout)")
-            changed = _predictions(results["changed"], f"{text} with weeks {weeks + 1}-{N_WEEKS} changed", (n,))
+            changed = prediction_array(results["changed"], f"{text} with weeks {weeks + 1}-{N_WEEKS} changed", (n,))
             diff = np.abs(changed - first)
             if np.max(diff) > atol:
                 raise Failed(
@@ -98,7 +98,7 @@ def _pack_observed(x: np.ndarray, weeks: int) -> tuple[np.ndarray, list[np.ndarr
 
 @lru_cache(maxsize=2)
 def _public_students(public_dir: str, count: int) -> tuple[np.ndarray, np.ndarray]:
-    pd = _pandas()
+    pd = pandas_module()
     folder = Path(public_dir)
     x, y = mooc.prepare_sequences(pd.read_csv(folder / PUBLIC_FEATURES), pd.read_csv(folder / PUBLIC_QUIZZES),
                              feature_ranges(folder))
@@ -144,7 +144,7 @@ class MaskedWeeksSkipped(CheckKind):
 
     def plan(self, params: dict[str, Any], ctx: CheckContext) -> Plan:
         weeks = int(params.get("weeks", N_WEEKS))
-        x = hidden_inputs(ctx.hidden_dir).X[_subset(ctx, int(params.get("students", 200)))].copy()
+        x = hidden_inputs(ctx.hidden_dir).X[student_subset(ctx, int(params.get("students", 200)))].copy()
         packed, positions = _pack_observed(x, weeks)
         function = params["function"]
         calls = [{"id": "original", "probe": "call", "function": function, "args": [x]},
@@ -162,8 +162,8 @@ class MaskedWeeksSkipped(CheckKind):
 
         def body() -> str:
             text = f"{function}(X) with X of shape ({n}, {N_WEEKS}, F) (hidden students)"
-            first = _predictions(results["original"], text, shape)
-            packed = _predictions(results["packed"], f"{text} with the observed weeks moved to the front", shape)
+            first = prediction_array(results["original"], text, shape)
+            packed = prediction_array(results["packed"], f"{text} with the observed weeks moved to the front", shape)
             if per_week:
                 pairs = [(i, int(t), k) for i, seen in enumerate(plan.state["positions"]) for k, t in enumerate(seen)]
                 a = np.array([first[i, t] for i, t, _ in pairs])
@@ -194,7 +194,7 @@ class PredictionRange(CheckKind):
     name = "prediction_range"
 
     def plan(self, params: dict[str, Any], ctx: CheckContext) -> Plan:
-        x = hidden_inputs(ctx.hidden_dir).X[_subset(ctx, int(params.get("students", 200)))].copy()
+        x = hidden_inputs(ctx.hidden_dir).X[student_subset(ctx, int(params.get("students", 200)))].copy()
         return Plan([{"id": "hidden", "probe": "call", "function": params["function"], "args": [x]}], {"n": len(x)})
 
     def judge(self, params: dict[str, Any], ctx: CheckContext, plan: Plan, results: dict[str, CallResult]) -> Verdict:
@@ -204,7 +204,7 @@ class PredictionRange(CheckKind):
 
         def body() -> str:
             text = f"{function}(X) with X of shape ({n}, {N_WEEKS}, F) (hidden students)"
-            pred = _predictions(results["hidden"], text, (n,))
+            pred = prediction_array(results["hidden"], text, (n,))
             outside = (pred < low) | (pred > high)
             if np.any(outside):
                 raise Failed(f"{text}: {int(outside.sum())} of {n} values lie outside [{low:g}, {high:g}] (from "
@@ -263,7 +263,7 @@ class HiddenMetric(CheckKind):
         state: dict[str, Any] = {"n": len(x)}
         causal = params.get("causal")
         if causal:
-            rows = _subset(ctx, int(causal.get("students", 200)))
+            rows = student_subset(ctx, int(causal.get("students", 200)))
             original = np.array(hidden[rows])
             calls.append({"id": "causal-original", "probe": "call", "function": function, "args": [original]})
             cuts = [int(t) for t in causal.get("weeks", [1, 3, 5, 7, 9])]
@@ -289,7 +289,7 @@ class HiddenMetric(CheckKind):
             text = f"{function}(X) on the {n:,} hidden students"
             if params.get("weeks") is not None:
                 text += f" (weeks {int(params['weeks']) + 1}-{N_WEEKS} another student's)"
-            pred = _predictions(results["hidden"], text, (n, N_WEEKS) if per_week else (n,))
+            pred = prediction_array(results["hidden"], text, (n, N_WEEKS) if per_week else (n,))
             bounds = params.get("output_range")
             if bounds is not None and (pred.min() < float(bounds[0]) or pred.max() > float(bounds[1])):
                 raise Failed(f"{text}: values range over [{pred.min():.4g}, {pred.max():.4g}], expected within "
@@ -315,10 +315,10 @@ class HiddenMetric(CheckKind):
                       results: dict[str, CallResult]) -> None:
         m = state["n"]
         text = f"{function}(X) with X of shape ({m}, {N_WEEKS}, F) (hidden students)"
-        first = _predictions(results["causal-original"], text, (m, N_WEEKS))
+        first = prediction_array(results["causal-original"], text, (m, N_WEEKS))
         atol = float(params.get("causal", {}).get("tolerance", 1e-4))
         for t in state["cuts"]:
-            changed = _predictions(results[f"causal-{t}"], f"{text} with weeks {t + 1}-{N_WEEKS} changed", (m, N_WEEKS))
+            changed = prediction_array(results[f"causal-{t}"], f"{text} with weeks {t + 1}-{N_WEEKS} changed", (m, N_WEEKS))
             diff = np.abs(changed[:, :t] - first[:, :t])
             if diff.max() > atol:
                 i, week = (int(v) for v in np.unravel_index(int(np.argmax(diff)), diff.shape))
