@@ -19,7 +19,6 @@ from grader.course.labs import load_lab
 from grader.course.notebook import read_notebook
 from grader.course.paths import private_root
 from grader.course.release import build_release
-from grader.course.spec import Lab
 from grader.errors import GraderError, InputError
 from grader.judging.checks.oracle import weaknesses
 from grader.judging.grading import PUBLIC, Grading
@@ -109,88 +108,82 @@ def validate_lab(
         return started.take() if started is not None else Grading(lab, key[0], seed, progress)
 
     try:
-        _validate_flavours(lab, seed, wrong_root, say, result, releases, grading, start_next)
+        for framework, flavour in lab.flavours.items():
+            check_ids = {check.id for check in lab.checks_for(framework)}
+            oracle_ids = {check.id for check in lab.checks_for(framework) if check.kind == "oracle"}
+            say(f"{framework}: reference")
+            with grading((framework, "reference")) as run:
+                events = run.execute(read_notebook(flavour.reference), flavour.reference.name)
+                start_next((framework, "reference"))
+                for event in events:
+                    result.add(False, f"{framework} reference: cell {event.index + 1} {event.status}: {event.message}")
+                checks = run.judge()
+                lost = [c for c in checks if not c.passed]
+                result.add(not lost, f"{framework} reference scores {sum(c.score for c in checks):g}/"
+                                     f"{sum(c.max_score for c in checks):g}"
+                                     + "".join(f"\n    {c.id}: {c.message}" for c in lost))
+                public = _public_judge(run)
+                wrong_public = [c for c in public if c.status not in (PASSED, SKIPPED)]
+                result.add(not wrong_public, f"{framework} reference, public checks only: "
+                           f"{sum(c.status == PASSED for c in public)} passed from their recordings, "
+                           f"{sum(c.status == SKIPPED for c in public)} await the private run"
+                           + "".join(f"\n    {c.id}: {c.status}: {c.message}" for c in wrong_public))
+                for check in lab.checks_for(framework):
+                    if check.kind == "oracle" and not spec_problems(check.params):
+                        try:
+                            weak = weaknesses(lab.id, framework, seed, check.params)
+                        except GraderError as exc:
+                            weak = [f"the reference could not answer ({exc})"]
+                        if weak:
+                            result.add(False, f"{framework} oracle check {check.id} is weak: {'; '.join(weak)}")
+                caught: set[str] = set()
+                run.snapshot()
+                for wrong in load_wrong_solutions(lab.id, framework, wrong_root):
+                    say(f"{framework}: wrong solution {wrong.name}")
+                    status = run.run_extra_cell(wrong.source)
+                    failed = {c.id for c in run.judge() if not c.passed}
+                    caught |= failed
+                    unknown = wrong.expect_fail - check_ids
+                    ok = status == "ok" and failed == wrong.expect_fail and not unknown
+                    detail = "" if ok else (
+                        f" (cell {status}; expected to fail: {', '.join(sorted(wrong.expect_fail)) or 'nothing declared'}; "
+                        f"failed: {', '.join(sorted(failed)) or 'none'})"
+                    )
+                    result.add(ok, f"{framework} wrong solution {wrong.name} fails {', '.join(sorted(failed)) or 'nothing'}{detail}")
+                    public = [c for c in _public_judge(run) if c.id in wrong.expect_fail]
+                    slipped = sorted(c.id for c in public if c.status == PASSED)
+                    caught_here = sum(c.status not in (PASSED, SKIPPED) for c in public)
+                    result.add(not slipped, f"{framework} wrong solution {wrong.name}, public checks only: fails "
+                               f"{caught_here} of its {len(wrong.expect_fail)} failing checks, the rest await the private run"
+                               + (f" — passes {', '.join(slipped)}" if slipped else ""))
+                    run.restore()
+            release = releases[framework]
+            result.add(release.up_to_date, f"{framework} student notebook {release.path.name} is "
+                       + ("up to date" if release.up_to_date else "missing or out of date: run `grader release`"))
+            if release.path.is_file():
+                say(f"{framework}: student notebook")
+                with grading((framework, "student")) as run:
+                    events = run.execute(read_notebook(release.path), release.path.name)
+                    start_next((framework, "student"))
+                    result.add(not events, f"{framework} student notebook runs without error"
+                               + "".join(f"\n    cell {e.index + 1} {e.status}: {e.message}" for e in events))
+                    judged = run.judge()
+                    scored = [c for c in judged if c.score > 0]
+                    result.add(not scored, f"{framework} student notebook scores 0"
+                               + "".join(f"\n    {c.id} gave {c.score:g} points" for c in scored))
+                    # an oracle check's wrong solution of last resort: the stubs (NotImplementedError) it was released with
+                    stubbed = {c.id for c in judged if c.id in oracle_ids and c.status == FAILED}
+                    passed_stub = sorted(oracle_ids - stubbed)
+                    caught |= stubbed
+                    if oracle_ids:
+                        result.add(not passed_stub, f"{framework}: every oracle check fails on the released stubs"
+                                   + (f" — passes on a stub raising NotImplementedError: {', '.join(passed_stub)}"
+                                      if passed_stub else ""))
+            never = sorted(check_ids - caught)
+            result.add(not never, f"{framework}: every check fails on some wrong solution"
+                       + (" (the released stubs count for oracle checks)" if oracle_ids else "")
+                       + (f" — never failed: {', '.join(never)}" if never else ""))
     finally:
         for started in ahead.values():
             started.discard()
     return result
-
-
-def _validate_flavours(lab: Lab, seed: int, wrong_root: Path | None, say: Callable[[str], None], result: Validation,
-                       releases: dict, grading: Callable[[tuple[str, str]], Grading],
-                       start_next: Callable[[tuple[str, str]], None]) -> None:
-    for framework, flavour in lab.flavours.items():
-        check_ids = {check.id for check in lab.checks_for(framework)}
-        oracle_ids = {check.id for check in lab.checks_for(framework) if check.kind == "oracle"}
-        say(f"{framework}: reference")
-        with grading((framework, "reference")) as run:
-            events = run.execute(read_notebook(flavour.reference), flavour.reference.name)
-            start_next((framework, "reference"))
-            for event in events:
-                result.add(False, f"{framework} reference: cell {event.index + 1} {event.status}: {event.message}")
-            checks = run.judge()
-            lost = [c for c in checks if not c.passed]
-            result.add(not lost, f"{framework} reference scores {sum(c.score for c in checks):g}/"
-                                 f"{sum(c.max_score for c in checks):g}"
-                                 + "".join(f"\n    {c.id}: {c.message}" for c in lost))
-            public = _public_judge(run)
-            wrong_public = [c for c in public if c.status not in (PASSED, SKIPPED)]
-            result.add(not wrong_public, f"{framework} reference, public checks only: "
-                       f"{sum(c.status == PASSED for c in public)} passed from their recordings, "
-                       f"{sum(c.status == SKIPPED for c in public)} await the private run"
-                       + "".join(f"\n    {c.id}: {c.status}: {c.message}" for c in wrong_public))
-            for check in lab.checks_for(framework):
-                if check.kind == "oracle" and not spec_problems(check.params):
-                    try:
-                        weak = weaknesses(lab.id, framework, seed, check.params)
-                    except GraderError as exc:
-                        weak = [f"the reference could not answer ({exc})"]
-                    if weak:
-                        result.add(False, f"{framework} oracle check {check.id} is weak: {'; '.join(weak)}")
-            caught: set[str] = set()
-            run.snapshot()
-            for wrong in load_wrong_solutions(lab.id, framework, wrong_root):
-                say(f"{framework}: wrong solution {wrong.name}")
-                status = run.run_extra_cell(wrong.source)
-                failed = {c.id for c in run.judge() if not c.passed}
-                caught |= failed
-                unknown = wrong.expect_fail - check_ids
-                ok = status == "ok" and failed == wrong.expect_fail and not unknown
-                detail = "" if ok else (
-                    f" (cell {status}; expected to fail: {', '.join(sorted(wrong.expect_fail)) or 'nothing declared'}; "
-                    f"failed: {', '.join(sorted(failed)) or 'none'})"
-                )
-                result.add(ok, f"{framework} wrong solution {wrong.name} fails {', '.join(sorted(failed)) or 'nothing'}{detail}")
-                public = [c for c in _public_judge(run) if c.id in wrong.expect_fail]
-                slipped = sorted(c.id for c in public if c.status == PASSED)
-                caught_here = sum(c.status not in (PASSED, SKIPPED) for c in public)
-                result.add(not slipped, f"{framework} wrong solution {wrong.name}, public checks only: fails "
-                           f"{caught_here} of its {len(wrong.expect_fail)} failing checks, the rest await the private run"
-                           + (f" — passes {', '.join(slipped)}" if slipped else ""))
-                run.restore()
-        release = releases[framework]
-        result.add(release.up_to_date, f"{framework} student notebook {release.path.name} is "
-                   + ("up to date" if release.up_to_date else "missing or out of date: run `grader release`"))
-        if release.path.is_file():
-            say(f"{framework}: student notebook")
-            with grading((framework, "student")) as run:
-                events = run.execute(read_notebook(release.path), release.path.name)
-                start_next((framework, "student"))
-                result.add(not events, f"{framework} student notebook runs without error"
-                           + "".join(f"\n    cell {e.index + 1} {e.status}: {e.message}" for e in events))
-                judged = run.judge()
-                scored = [c for c in judged if c.score > 0]
-                result.add(not scored, f"{framework} student notebook scores 0"
-                           + "".join(f"\n    {c.id} gave {c.score:g} points" for c in scored))
-                # an oracle check's wrong solution of last resort: the stubs (NotImplementedError) it was released with
-                stubbed = {c.id for c in judged if c.id in oracle_ids and c.status == FAILED}
-                passed_stub = sorted(oracle_ids - stubbed)
-                caught |= stubbed
-                if oracle_ids:
-                    result.add(not passed_stub, f"{framework}: every oracle check fails on the released stubs"
-                               + (f" — passes on a stub raising NotImplementedError: {', '.join(passed_stub)}"
-                                  if passed_stub else ""))
-        never = sorted(check_ids - caught)
-        result.add(not never, f"{framework}: every check fails on some wrong solution"
-                   + (" (the released stubs count for oracle checks)" if oracle_ids else "")
-                   + (f" — never failed: {', '.join(never)}" if never else ""))
