@@ -8,7 +8,8 @@ from typing import Any
 
 from grader.batch.planning import BatchOptions, Planned, _row, _set_max
 from grader.batch.resume import _atomic_write
-from grader.batch.rows import GRADED, GRADER_ERROR, Row, grader_version
+from grader.batch.rows import GRADED, GRADER_ERROR, Row
+from grader.version import __version__
 
 # -- results into rows, files and the resume record ----------------------------------------------------
 
@@ -16,7 +17,7 @@ def row_from_result(item: Planned, result: dict[str, Any], options: BatchOptions
     """The row of a task's result (the report has already been validated where it was graded)."""
     submission = item.submission
     row = _row(submission, result.get("outcome", GRADER_ERROR), str(result.get("message", "")), options,
-               grader_version(), lab=item.lab or "")
+               __version__, lab=item.lab or "")
     row.seconds = float(result.get("seconds") or 0.0)
     report = result.get("report")
     if row.status == GRADED and isinstance(report, dict):

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from grader.batch.resume import load_state
-from grader.batch.rows import NOT_GRADED, Row, Submission, grader_version
+from grader.batch.rows import NOT_GRADED, Row, Submission
 from grader.batch.task import CHECK_ARGV, Task, private_course
 from grader.errors import InputError
+from grader.version import __version__
 
 # -- planning a batch --------------------------------------------------------------------------------
 
@@ -116,7 +117,7 @@ def check_labs(labs: Sequence[str], framework: str | None) -> dict[str, Any]:
 
 def plan(submissions: Sequence[Submission], options: BatchOptions) -> tuple[list[Planned], tuple[str, ...]]:
     """Read every submission and decide, before any grading, what each one gets: a task or a row."""
-    version = grader_version()
+    version = __version__
     datas: list[bytes | None] = []
     read_errors: dict[str, str] = {}
     for submission in submissions:

@@ -12,14 +12,8 @@ from typing import Any
 from grader.errors import InputError
 
 GRADED, NOT_GRADED, GRADER_ERROR = "graded", "not graded", "grader error"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 STATE_DIR = ".batch-state"  # inside --out: the record that lets a rerun skip what is already graded
-
-def grader_version() -> str:
-    from grader.version import __version__
-
-    return __version__
-
 
 
 # -- submissions -------------------------------------------------------------------------------------
@@ -80,7 +74,7 @@ def find_submissions(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> lis
             found[index] = (path, label, p.stem)
     submissions, taken = [], set()
     for path, label, student in found:
-        base = _UNSAFE.sub("_", label.replace("/", "__")).strip("_") or "submission"
+        base = UNSAFE_CHARS.sub("_", label.replace("/", "__")).strip("_") or "submission"
         name, n = base, 1
         while name in taken:
             n += 1

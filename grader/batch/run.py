@@ -11,7 +11,8 @@ from grader.batch.engines import Engine
 from grader.batch.outputs import row_from_result, write_outputs
 from grader.batch.planning import BatchOptions, check_labs, plan
 from grader.batch.resume import _save_seed, save_state
-from grader.batch.rows import GRADER_ERROR, NOT_GRADED, Row, Submission, grader_version
+from grader.batch.rows import GRADER_ERROR, NOT_GRADED, Row, Submission
+from grader.version import __version__
 
 # -- the whole batch ---------------------------------------------------------------------------------
 
@@ -77,4 +78,4 @@ def grade_batch(submissions: Sequence[Submission], options: BatchOptions, engine
         if listener is not None:
             listener.close()
     ordered = [rows[item.submission.name] for item in planned]
-    return BatchResult(ordered, labs, options.seed, time.monotonic() - started, grader_version())
+    return BatchResult(ordered, labs, options.seed, time.monotonic() - started, __version__)

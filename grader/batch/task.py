@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.batch.rows import _UNSAFE, GRADED, GRADER_ERROR, NOT_GRADED
+from grader.batch.rows import GRADED, GRADER_ERROR, NOT_GRADED, UNSAFE_CHARS
 from grader.kernel.process_tree import kill_all, process_family
 
 MAX_EXECUTED_BYTES = 64 * 2**20  # an executed notebook larger than this is not brought back
@@ -130,7 +130,7 @@ def _run_task(task: Task) -> dict[str, Any]:
 
 
 def _safe_filename(name: str) -> str:
-    base = _UNSAFE.sub("_", Path(name).name).strip("._") or "submission.ipynb"
+    base = UNSAFE_CHARS.sub("_", Path(name).name).strip("._") or "submission.ipynb"
     return base if base.endswith(".ipynb") else f"{base}.ipynb"
 
 
