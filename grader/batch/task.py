@@ -26,7 +26,11 @@ STDERR_TAIL = 64 * 1024
 # The ``grader check`` command a task runs, with placeholders filled in on the machine that runs it.
 CHECK_ARGV = ("{python}", "-m", "grader", "check", "{notebook}", "--quiet",
               "--format", "json", "--output", "{json}", "--format", "markdown", "--output", "{markdown}",
-              "--executed", "{executed}")
+              "--executed", "{executed}", "--start-ahead")
+# With this option ``grader check`` starts its kernel, then waits for a line ``go`` on standard input before it
+# runs the notebook: a task can be started while another is still being graded (:class:`StartedTask`).
+START_AHEAD = "--start-ahead"
+GO = b"go\n"
 
 
 
@@ -69,34 +73,129 @@ def run_task(task: Task) -> dict[str, Any]:
     Linux, dies with the thread that started it. Its JSON report is read only after a normal exit with
     status 0 or 1, bounded in size, and validated against the lab's spec.
     """
-    try:
-        return _run_task(task)
-    except Exception as exc:  # noqa: BLE001 - a task must always come back with a row
-        return task_result(GRADER_ERROR, f"the batch worker failed: {type(exc).__name__}: {exc}")
+    return StartedTask(task).finish()
 
 
-def _run_task(task: Task) -> dict[str, Any]:
-    if task.require_sandbox:
-        ok, reason = sandbox_available()
-        if not ok:
-            return task_result(NOT_GRADED, f"no sandbox on worker {_host()} ({reason}); not graded "
-                                           "(the batch was started without --no-sandbox)")
-    work = Path(tempfile.mkdtemp(prefix="grader-batch-"))  # mkdtemp makes it 0700
-    try:
+class StartedTask:
+    """One task's ``grader check`` process, started (its kernel starting) but not yet told to go on.
+
+    :meth:`finish` tells it to go on, holds it to the task's deadline from then, and returns its result;
+    :meth:`discard` ends it unused. Neither raises. ``grader batch --sequential`` starts the next submission's
+    task while the current one is graded, so that its kernel, with the framework imported, is ready when its
+    turn comes; each kernel still serves that one submission.
+    """
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.result: dict[str, Any] | None = None
+        self.work: Path | None = None
+        self.process: subprocess.Popen | None = None
+        try:
+            self._start()
+        except Exception as exc:  # noqa: BLE001 - a task must always come back with a row
+            self.result = task_result(GRADER_ERROR, f"the batch worker failed: {type(exc).__name__}: {exc}")
+            self._remove()
+
+    def _start(self) -> None:
+        task = self.task
+        if task.require_sandbox:
+            ok, reason = sandbox_available()
+            if not ok:
+                self.result = task_result(NOT_GRADED, f"no sandbox on worker {_host()} ({reason}); not graded "
+                                                      "(the batch was started without --no-sandbox)")
+                return
+        self.work = work = Path(tempfile.mkdtemp(prefix="grader-batch-"))  # mkdtemp makes it 0700
         os.chmod(work, 0o700)
-        notebook = work / "in" / _safe_filename(task.filename)
+        self.notebook = notebook = work / "in" / _safe_filename(task.filename)
         notebook.parent.mkdir(mode=0o700)
         notebook.write_bytes(task.notebook)
-        out = work / "out"
+        self.out = out = work / "out"
         out.mkdir(mode=0o700)
         fill = {"python": sys.executable, "notebook": str(notebook), "json": str(out / "report.json"),
                 "markdown": str(out / "report.md"), "executed": str(out / "executed.ipynb")}
         argv = [fill.get(part[1:-1], part) if part.startswith("{") and part.endswith("}") else part
                 for part in task.argv] + ["--lab", task.lab, *task.options]
-        returncode, seconds, stderr, timed_out = _run_with_deadline(argv, work, task.timeout)
+        self.errors = open(work / "stderr.txt", "w+b")  # noqa: SIM115 - closed by finish() or discard()
+        self.process = subprocess.Popen(_dying_with_parent(argv), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                        stderr=self.errors, cwd=work, start_new_session=True)
+        # the family is remembered while it runs: a kernel in a session of its own is orphaned (and no longer
+        # listed as a descendant) the moment the grading process dies, and must go too
+        self.family: dict[int, Any] = {}
+
+    def finish(self) -> dict[str, Any]:
+        """Let the grading go on, wait for it (at most the task's timeout from now) and return its result."""
+        if self.result is not None:
+            return self.result
+        try:
+            return self._finish()
+        except Exception as exc:  # noqa: BLE001 - a task must always come back with a row
+            return task_result(GRADER_ERROR, f"the batch worker failed: {type(exc).__name__}: {exc}")
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """End the grading process and everything it started, and remove its folder; never raises."""
+        try:
+            if self.process is not None:
+                self._stop()
+        finally:
+            self._remove()
+
+    def _remove(self) -> None:
+        if getattr(self, "errors", None) is not None:
+            self.errors.close()
+        if self.work is not None:
+            shutil.rmtree(self.work, ignore_errors=True)
+            self.work = None
+
+    def _stop(self) -> None:
+        process = self.process
+        self.family.update((p.pid, p) for p in process_family(process.pid))
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        kill_all([p for pid, p in self.family.items() if pid != process.pid])
+        process.kill()
+        process.wait()
+        self.process = None
+
+    def _go(self) -> None:
+        stdin = self.process.stdin
+        try:
+            stdin.write(GO)
+            stdin.flush()
+        except OSError:  # it has ended already (bad input, or a command that does not wait): its status says why
+            pass
+        finally:
+            try:
+                stdin.close()
+            except OSError:
+                pass
+
+    def _finish(self) -> dict[str, Any]:
+        task, process, notebook, out = self.task, self.process, self.notebook, self.out
+        started = time.monotonic()
+        self._go()
+        deadline = started + task.timeout
+        timed_out = False
+        # on time, at its end, or when the batch itself is interrupted (discard): nothing it started survives
+        while process.poll() is None:
+            self.family.update((p.pid, p) for p in process_family(process.pid))
+            if time.monotonic() >= deadline:
+                timed_out = True
+                break
+            try:
+                process.wait(timeout=min(0.5, max(0.01, deadline - time.monotonic())))
+            except subprocess.TimeoutExpired:
+                pass
+        returncode = None if timed_out else process.returncode
+        self._stop()
+        seconds = time.monotonic() - started
         if timed_out:
             return task_result(NOT_GRADED, f"grading did not finish within {task.timeout:.0f} s; it was stopped",
                                seconds=seconds)
+        stderr = self._stderr_tail()
         stderr = stderr.replace(str(notebook), task.filename)  # the row names the submission, not this folder
         lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
         errors = " ".join(line for line in lines if line.startswith("error:"))
@@ -125,8 +224,14 @@ def _run_task(task: Task) -> dict[str, Any]:
                            markdown=markdown.decode("utf-8", "replace").replace(str(notebook), task.filename)
                            if markdown is not None else None,
                            executed=executed)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+
+    def _stderr_tail(self) -> str:
+        errors = self.errors
+        errors.flush()
+        errors.seek(0, os.SEEK_END)
+        size = errors.tell()
+        errors.seek(max(0, size - STDERR_TAIL))
+        return errors.read().decode("utf-8", "replace")
 
 
 def _safe_filename(name: str) -> str:
@@ -155,44 +260,6 @@ def _dying_with_parent(argv: list[str]) -> list[str]:
     if not sys.platform.startswith("linux"):
         return argv
     return [sys.executable, "-c", _EXEC_DYING_WITH_PARENT, str(os.getpid()), *argv]
-
-
-def _run_with_deadline(argv: list[str], work: Path, timeout: float) -> tuple[int | None, float, str, bool]:
-    """Run ``argv``; on timeout kill it, its process group and every descendant. Returns (rc, s, stderr, timed out)."""
-    started = time.monotonic()
-    with open(work / "stderr.txt", "w+b") as errors:
-        process = subprocess.Popen(_dying_with_parent(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=errors, cwd=work, start_new_session=True)
-        # the family is remembered while it runs: a kernel in a session of its own is orphaned (and no longer
-        # listed as a descendant) the moment the grading process dies, and must go too
-        family: dict[int, Any] = {}
-        deadline = started + timeout
-        timed_out = False
-        try:
-            while process.poll() is None:
-                family.update((p.pid, p) for p in process_family(process.pid))
-                if time.monotonic() >= deadline:
-                    timed_out = True
-                    break
-                try:
-                    process.wait(timeout=min(0.5, max(0.01, deadline - time.monotonic())))
-                except subprocess.TimeoutExpired:
-                    pass
-        finally:  # on time, at its end, or when the batch itself is interrupted: nothing it started survives
-            family.update((p.pid, p) for p in process_family(process.pid))
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            kill_all([p for pid, p in family.items() if pid != process.pid])
-            process.kill()
-            process.wait()
-        seconds = time.monotonic() - started
-        errors.seek(0, os.SEEK_END)
-        size = errors.tell()
-        errors.seek(max(0, size - STDERR_TAIL))
-        tail = errors.read().decode("utf-8", "replace")
-    return (None if timed_out else process.returncode), seconds, tail, timed_out
 
 
 def _read_bounded(path: Path, limit: int) -> bytes | None:

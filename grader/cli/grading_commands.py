@@ -33,9 +33,13 @@ from grader.reports.formats.inert import visible
 @click.option("--no-sandbox", is_flag=True,
               help="Run the kernel without the bubblewrap sandbox (needed under CI=true with the private course "
                    "where it cannot start).")
+@click.option("--start-ahead", is_flag=True, hidden=True,
+              help="Start the kernel, then wait for a line 'go' on standard input before running the notebook "
+                   "(grader batch --sequential starts the next grading this way); end at end of input.")
 def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple[str, ...],
           outputs: tuple[Path, ...], executed: Path | None, seed: int | None, cell_timeout: float | None,
-          notebook_timeout: float | None, exit_zero: bool, quiet: bool, no_sandbox: bool) -> None:
+          notebook_timeout: float | None, exit_zero: bool, quiet: bool, no_sandbox: bool,
+          start_ahead: bool) -> None:
     """Grade NOTEBOOK and print its report.
 
     Exit status: 0 every check passed, 1 some check failed, 2 unusable input (or, under CI=true with the
@@ -72,7 +76,7 @@ def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple
         report = grade(notebook, lab=lab, framework=framework, seed=seed, progress=progress,
                        cell_timeout=cell_timeout, notebook_timeout=notebook_timeout, executed_path=executed,
                        use_sandbox=False if no_sandbox else None, require_sandbox=require_sandbox,
-                       hard_deadline=True)
+                       hard_deadline=True, started_ahead=_wait_for_go if start_ahead else None)
     except InputError as exc:
         click.echo(for_log(visible(f"error: {exc}")), err=True, nl=not in_github_actions())
         if not outputs:
@@ -113,6 +117,16 @@ def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple
     sys.exit(EXIT_OK if report.all_passed or exit_zero else EXIT_FAILED)
 
 
+
+
+GO = "go"
+
+
+def _wait_for_go() -> None:
+    """Block until the batch says go (a line ``go`` on standard input); end quietly if it never will."""
+    line = sys.stdin.readline()
+    if line.strip() != GO:
+        sys.exit(EXIT_INPUT)  # the batch no longer wants this grading: nothing of the notebook has run
 
 
 def _folder_given(folder: Path) -> str:

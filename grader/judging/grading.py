@@ -1,4 +1,8 @@
-"""Grading one notebook: run it in a fresh kernel, then judge every check of its lab."""
+"""Grading one notebook: run it in a fresh kernel, then judge every check of its lab.
+
+The kernel starts first: the check kinds and the public checks' recordings, which only judging needs, are
+imported and read while it starts (:meth:`Grading.prepare`).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import numpy as np
@@ -23,14 +27,15 @@ from grader.course.notebook import identify, mismatch_warnings, read_notebook
 from grader.course.paths import private_root
 from grader.course.spec import CheckSpec
 from grader.errors import GraderError, InputError, ProbeError
-from grader.judging.checks import registry
-from grader.judging.checks.base import CheckContext, CheckKind, Plan
-from grader.judging.public_checks import FROM_YOUR_ANSWERS, PublicChecks, awaiting
 from grader.judging.recorded import NotRecorded
 from grader.kernel import sandbox
-from grader.kernel.notebook_run import NotebookRun, Progress
+from grader.kernel.notebook_run import NotebookRun, Prestart, Progress
 from grader.kernel.probing import probe
 from grader.reports.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Report
+
+if TYPE_CHECKING:
+    from grader.judging.checks.base import CheckContext, CheckKind, Plan
+    from grader.judging.public_checks import PublicChecks
 
 PRIVATE, PUBLIC = "private", "public"
 
@@ -45,6 +50,16 @@ class Grading(NotebookRun):
         self._public: PublicChecks | None = None
 
     # -- judging -----------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Import the check kinds and read the public checks' recordings: what judging needs and the kernel's
+        start does not, done while the kernel starts (or at the first check)."""
+        from grader.judging.checks import registry  # noqa: F401 - imported ahead of the first check
+
+        if self.course == PUBLIC and self._public is None:
+            from grader.judging.public_checks import PublicChecks
+
+            self._public = PublicChecks(self.lab, self.framework.name)
+
     def judge(self, only: set[str] | None = None) -> list[CheckResult]:
         assert self.session is not None, "execute() first"
         return [self.judge_check(check) for check in self.lab.checks_for(self.framework.name)
@@ -53,14 +68,15 @@ class Grading(NotebookRun):
     def judge_check(self, check: CheckSpec) -> CheckResult:
         """Judge one check: planned afresh with the private course, from its recording without it."""
         if self.course == PUBLIC:
-            if self._public is None:
-                self._public = PublicChecks(self.lab, self.framework.name)
+            self.prepare()
             return self._public.judge(self, check)
         ctx = self.context(check, self.seed, self.lab.hidden_dir)
         return self.run_check(check, ctx, lambda kind: kind.plan(check.params, ctx))
 
     def context(self, check: CheckSpec, seed: int, hidden_dir: Path) -> CheckContext:
         """What a check may know: the flavour, randomness of its own (seed and check id), the lab's data."""
+        from grader.judging.checks.base import CheckContext
+
         return CheckContext(
             framework=self.framework.name,
             rng=np.random.default_rng([seed, zlib.crc32(check.id.encode())]),
@@ -72,6 +88,9 @@ class Grading(NotebookRun):
     def run_check(self, check: CheckSpec, ctx: CheckContext, make_plan: Callable[[CheckKind], Plan],
                   judging: Callable[[], AbstractContextManager[object]] = nullcontext) -> CheckResult:
         """Plan, call the student's code in the kernel, judge (inside ``judging``); never raises."""
+        from grader.judging.checks import registry
+        from grader.judging.public_checks import FROM_YOUR_ANSWERS, awaiting
+
         assert self.session is not None
         self.progress(f"check {check.id}")
         started = time.monotonic()
@@ -112,6 +131,7 @@ def grade(
     total_timeout: float | None = None,
     require_sandbox: bool = False,
     hard_deadline: bool = False,
+    started_ahead: Callable[[], None] | None = None,
 ) -> Report:
     """Grade one notebook and return its :class:`Report`.
 
@@ -127,6 +147,11 @@ def grade(
     raises :class:`grader.kernel.sandbox.SandboxUnavailable` before any student code runs. ``hard_deadline``
     (for a command-line process only) ends the whole process with exit status 3 if grading has not
     returned a minute after ``total_timeout``, whatever holds it up.
+
+    With ``started_ahead``, the kernel is started (its framework imported) and then ``started_ahead()`` is
+    called, which returns when the grading should go on (``grader batch --sequential`` starts the next
+    submission's grading while the current one is judged); the grading's time, and its deadlines, count from
+    then. The kernel has run nothing but the grader's set-up code before it.
     """
     path = Path(notebook)
     nb = read_notebook(path)
@@ -144,14 +169,27 @@ def grade(
         if isolation == sandbox.NONE:
             raise sandbox.SandboxUnavailable(f"the kernel sandbox cannot start here ({reason}); pass --no-sandbox "
                                              "to grade without it")
-    started = time.monotonic()
     if total_timeout is None:
         limits = spec.limits
         total_timeout = 180 + limits.notebook_timeout + limits.probe_timeout * len(spec.checks_for(framework_name))
-    guard = _HardStop(total_timeout + HARD_STOP_GRACE) if hard_deadline else None
-    with Grading(spec, framework_name, seed, progress, use_sandbox, started + total_timeout) as run:
-        if guard is not None:
-            guard.watch(run)
+    guard: _HardStop | None = None
+    with Grading(spec, framework_name, seed, progress, use_sandbox) as run:
+
+        def start_clock() -> float:
+            nonlocal guard
+            run.set_deadline(time.monotonic() + total_timeout)
+            if hard_deadline:
+                guard = _HardStop(total_timeout + HARD_STOP_GRACE)
+                guard.watch(run)
+            return time.monotonic()
+
+        started = start_clock() if started_ahead is None else 0.0
+        ahead = Prestart(run)  # the kernel starts while what judging needs is made ready
+        run.prepare()
+        ahead.take()
+        if started_ahead is not None:
+            started_ahead()
+            started = start_clock()
         events = run.execute(nb, path.name)
         executed = time.monotonic()
         checks = run.judge()

@@ -216,9 +216,16 @@ class KernelSession:
         self.restarts = 0
         self._deadline_timer: threading.Timer | None = None
         if deadline is not None:
-            self._deadline_timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._expire)
-            self._deadline_timer.daemon = True
-            self._deadline_timer.start()
+            self.set_deadline(deadline)
+
+    def set_deadline(self, deadline: float) -> None:
+        """Kill the kernel and everything it started at ``deadline`` (``time.monotonic()``) instead of before."""
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+        self.deadline = deadline
+        self._deadline_timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._expire)
+        self._deadline_timer.daemon = True
+        self._deadline_timer.start()
 
     def _expire(self) -> None:
         """The overall deadline: kill the kernel and everything it started; nothing runs after this."""

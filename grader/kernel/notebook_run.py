@@ -52,6 +52,12 @@ class NotebookRun:
         self.executed: nbformat.NotebookNode | None = None
         self.closed = threading.Event()
 
+    def set_deadline(self, deadline: float) -> None:
+        """Kill every kernel at ``deadline`` (``time.monotonic()``), the one running now included."""
+        self.deadline = deadline
+        if self.session is not None:
+            self.session.set_deadline(deadline)
+
     # -- running the notebook --------------------------------------------------------------------
     def _prepare_workdir(self, nb: nbformat.NotebookNode, name: str) -> None:
         if self.lab.public_dir.is_dir():
