@@ -16,7 +16,7 @@ from grader.cli.authoring_commands import mutants, new
 from grader.cli.batch_commands import batch
 from grader.cli.common import EXIT_INPUT, _fail
 from grader.cli.course_commands import provision, regrade, roster
-from grader.cli.grading_commands import check, comment, list_command, record, release, validate
+from grader.cli.grading_commands import check, comment, list_command, record, release, validate, warm_up
 from grader.cli.platform_commands import collect, gradescope, starter
 
 
@@ -43,5 +43,5 @@ def main(private_dir: Path | None, public_only: bool) -> None:
 
 
 for _command in (check, batch, list_command, release, record, validate, comment, starter, collect, gradescope,
-                 roster, provision, regrade, new, mutants):
+                 roster, provision, regrade, new, mutants, warm_up):
     main.add_command(_command)

@@ -24,7 +24,8 @@ from grader.errors import GraderError, InputError
               help="Local Dask workers: submissions graded at the same time.")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Grade on an existing Dask cluster (e.g. tcp://HOST:8786) instead of local workers.")
-@click.option("--sequential", is_flag=True, help="No Dask: grade one submission after the other in this process.")
+@click.option("--sequential", is_flag=True, help="No Dask: grade one submission after the other (the next one's kernel starts while the "
+                   "current one is graded).")
 @click.option("--seed", type=int, help="Seed of the hidden inputs, the same for every submission (default: the "
                                      "seed of the batch OUT already holds, else random).")
 @click.option("--timeout", "submission_timeout", type=click.FloatRange(min=1), default=1800.0, show_default=True,

@@ -145,6 +145,31 @@ def _folder_given(folder: Path) -> str:
 
 
 
+@click.command(name="warm-up")
+@click.argument("lab")
+@click.option("--framework", type=click.Choice(["keras", "torch"]), required=True, help="Flavour.")
+def warm_up(lab: str, framework: str) -> None:
+    """Write the bytecode of what grading LAB imports, into an environment installed without it.
+
+    For an install made with `pip install --no-compile` (the student's feedback job): grades LAB's own
+    student notebook, shipped with the grader (no notebook of yours runs), then compiles every module that
+    grading imported, in the grader and in its kernel; nothing else of the environment is compiled.
+    """
+    from grader.judging.warm_up import warm_up as run_warm_up
+    from grader.reports import formats as report_formats
+
+    try:
+        done = run_warm_up(lab, framework)
+    except InputError as exc:
+        _fail(str(exc), EXIT_INPUT)
+    except GraderError as exc:
+        _fail(str(exc), EXIT_INTERNAL)
+    for name in ("json", "markdown", "classroom"):  # what a grading's reports import, imported here
+        report_formats.get(name)(done.report)
+    click.echo(f"{lab} ({framework}): bytecode of {done.compiled} modules written"
+               + (f", {done.failed} could not be compiled" if done.failed else "") + f" ({done.seconds:.1f} s)")
+
+
 @click.command(name="list")
 def list_command() -> None:
     """List the labs, their flavours and points."""

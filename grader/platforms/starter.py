@@ -27,8 +27,12 @@ from grader.version import __version__
 
 DISTRIBUTION = "rnn-course-grader"
 EXTRAS = {"keras": "keras", "torch": "torch"}
-# the student job's environment has no pip of its own (smaller to cache and restore): the runner's pip fills it
-PIP_INTO_ENV = 'python -m pip --python "$HOME/grader-venv/bin/python" install --quiet'
+# the student job's environment has no pip of its own (smaller to cache and restore): the runner's pip fills it,
+# without compiling every module of the framework (and of what it depends on but a grading never imports) ...
+PIP_INTO_ENV = 'python -m pip --python "$HOME/grader-venv/bin/python" install --quiet --no-compile'
+# ... then the lab's own student notebook, shipped with the grader, is graded once and what that imported is
+# compiled (grader.judging.warm_up), before the environment is kept: nothing of the student's repository runs
+WARM_UP = '"$HOME/grader-venv/bin/grader" warm-up {lab} --framework {framework}'
 # What each lab's notebooks and checks import beyond the core and the framework: the extras (pyproject.toml)
 # a student's install of that lab takes, and the Gradescope autograder's (tests/test_dependency_ranges.py reads
 # every lab's notebooks and check kinds against it). A lab missing here takes them all.
@@ -167,6 +171,7 @@ def workflow(lab: Lab, framework: str, options: StarterOptions | None = None) ->
     if framework == "torch":  # the CPU build first, so that the extra does not pull a CUDA build
         install.append(f'{PIP_INTO_ENV} --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"')
     install.append(f'{PIP_INTO_ENV} "{options.requirement(",".join(student_extras(lab, framework)))}"')
+    install.append(WARM_UP.format(lab=lab.id, framework=framework))
     pairs = _report_formats()
     formats = [f"            --format {name} --output grading/{file}" + (" \\" if i < len(pairs) - 1 else "")
                for i, (name, file) in enumerate(pairs)]

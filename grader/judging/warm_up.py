@@ -1,0 +1,93 @@
+"""Bytecode for what a grading imports, written once into an environment installed without it.
+
+The student's feedback job installs the grader with ``pip install --no-compile``: compiling every module of
+PyTorch or TensorFlow (and of SymPy, TensorBoard and the rest, which no grading imports) costs install time,
+bytes and files to cache and restore. Instead, :func:`warm_up` grades the lab's own student notebook (the
+course's file, shipped in the grader: nothing of a student's repository runs) and writes the bytecode of every
+module that grading imported, in the grader's process and in the kernel. The kernel itself never writes
+bytecode (``PYTHONDONTWRITEBYTECODE``): the files its modules came from are listed by the grader's own code in
+that kernel and compiled here.
+"""
+
+from __future__ import annotations
+
+import json
+import py_compile
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.course.labs import load_lab
+from grader.course.notebook import read_notebook
+from grader.errors import InputError
+from grader.reports.report import Report
+
+# Run in the kernel after the notebook and its checks: the source files of the modules it imported, as JSON.
+MODULE_FILES = (
+    "import json as __j, sys as __s\n"
+    "print('__grader_modules__' + __j.dumps(sorted({getattr(__m, '__file__', None) or '' "
+    "for __m in list(__s.modules.values())} - {''})))\n"
+)
+MARKER = "__grader_modules__"
+
+
+@dataclass
+class WarmUp:
+    report: Report
+    compiled: int  # source files whose bytecode was written (or was already there)
+    failed: int  # source files that could not be compiled (read-only, or not Python)
+    seconds: float
+
+
+def warm_up(lab_id: str, framework: str, prefix: str | Path | None = None) -> WarmUp:
+    """Grade LAB's own student notebook of FRAMEWORK and compile every module it imported under ``prefix``.
+
+    ``prefix`` (default: this environment's ``sys.prefix``) bounds what is compiled: only the environment's own
+    files, never the standard library's or another folder's.
+    """
+    from grader.judging.grading import Grading
+
+    started = time.monotonic()
+    lab = load_lab(lab_id)
+    if framework not in lab.flavours:
+        raise InputError(f"lab {lab.id} has no {framework!r} flavour (it has: {', '.join(lab.flavours)})")
+    path = lab.flavours[framework].notebook
+    nb = read_notebook(path)
+    root = Path(prefix or sys.prefix).resolve()
+    with Grading(lab, framework, seed=0, use_sandbox=False) as run:
+        events = run.execute(nb, path.name)
+        report = Report(lab.id, framework, str(path), run.judge(), events, run.seed)
+        outcome = run.session.run_code(MODULE_FILES, timeout=60)
+    kernel_files = _listed(outcome.outputs)
+    here = {getattr(module, "__file__", None) for module in list(sys.modules.values())}
+    compiled = failed = 0
+    for name in sorted(kernel_files | {f for f in here if f}):
+        source = Path(name)
+        if source.suffix != ".py" or not _inside(source, root):
+            continue
+        try:
+            py_compile.compile(str(source), doraise=True)
+            compiled += 1
+        except (OSError, py_compile.PyCompileError):
+            failed += 1
+    return WarmUp(report, compiled, failed, time.monotonic() - started)
+
+
+def _listed(outputs: list) -> set[str]:
+    for output in outputs:
+        text = output.get("text", "") if output.get("output_type") == "stream" else ""
+        for line in text.splitlines():
+            if line.startswith(MARKER):
+                try:
+                    return {str(name) for name in json.loads(line[len(MARKER):])}
+                except ValueError:
+                    return set()
+    return set()
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root)
+    except OSError:
+        return False
