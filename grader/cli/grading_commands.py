@@ -166,8 +166,8 @@ def warm_up(lab: str, framework: str) -> None:
         _fail(str(exc), EXIT_INTERNAL)
     for name in ("json", "markdown", "classroom"):  # what a grading's reports import, imported here
         report_formats.get(name)(done.report)
-    click.echo(f"{lab} ({framework}): bytecode of {done.compiled} modules written"
-               + (f", {done.failed} could not be compiled" if done.failed else "") + f" ({done.seconds:.1f} s)")
+    click.echo(f"{lab} ({framework}): bytecode of {len(done.compiled)} modules written"
+               + (f", {len(done.failed)} could not be compiled" if done.failed else "") + f" ({done.seconds:.1f} s)")
 
 
 @click.command(name="list")

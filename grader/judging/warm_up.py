@@ -35,8 +35,8 @@ MARKER = "__grader_modules__"
 @dataclass
 class WarmUp:
     report: Report
-    compiled: int  # source files whose bytecode was written (or was already there)
-    failed: int  # source files that could not be compiled (read-only, or not Python)
+    compiled: list[str]  # source files whose bytecode was written (or was already there)
+    failed: list[str]  # source files that could not be compiled (read-only, or not Python)
     seconds: float
 
 
@@ -61,16 +61,17 @@ def warm_up(lab_id: str, framework: str, prefix: str | Path | None = None) -> Wa
         outcome = run.session.run_code(MODULE_FILES, timeout=60)
     kernel_files = _listed(outcome.outputs)
     here = {getattr(module, "__file__", None) for module in list(sys.modules.values())}
-    compiled = failed = 0
+    compiled: list[str] = []
+    failed: list[str] = []
     for name in sorted(kernel_files | {f for f in here if f}):
         source = Path(name)
         if source.suffix != ".py" or not _inside(source, root):
             continue
         try:
             py_compile.compile(str(source), doraise=True)
-            compiled += 1
+            compiled.append(name)
         except (OSError, py_compile.PyCompileError):
-            failed += 1
+            failed.append(name)
     return WarmUp(report, compiled, failed, time.monotonic() - started)
 
 

@@ -1,0 +1,53 @@
+"""``grader warm-up``: the bytecode of what a grading imports, for an environment installed without bytecode."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+from grader.judging import warm_up
+
+
+def test_the_kernels_module_list_is_read_from_the_graders_marker_only():
+    outputs = [{"output_type": "stream", "name": "stdout", "text": "noise\n"},
+               {"output_type": "stream", "name": "stdout",
+                "text": warm_up.MARKER + '["/env/lib/torch/__init__.py", "/env/lib/numpy/__init__.py"]\n'}]
+    assert warm_up._listed(outputs) == {"/env/lib/torch/__init__.py", "/env/lib/numpy/__init__.py"}
+    assert warm_up._listed([{"output_type": "stream", "text": warm_up.MARKER + "not json"}]) == set()
+    assert warm_up._listed([{"output_type": "error", "ename": "X"}]) == set()
+
+
+def test_only_files_inside_the_environment_are_compiled(tmp_path):
+    inside = tmp_path / "env" / "lib" / "m.py"
+    inside.parent.mkdir(parents=True)
+    inside.write_text("x = 1\n")
+    assert warm_up._inside(inside, (tmp_path / "env").resolve())
+    assert not warm_up._inside(Path("/etc/passwd"), (tmp_path / "env").resolve())
+    assert not warm_up._inside(tmp_path / "env-other" / "m.py", (tmp_path / "env").resolve())
+
+
+def test_an_unknown_lab_or_flavour_is_one_line_and_exit_2():
+    result = CliRunner().invoke(main, ["warm-up", "99-nope", "--framework", "torch"])
+    assert result.exit_code == 2 and "99-nope" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_warm_up_compiles_what_the_kernel_and_the_grader_imported_and_nothing_else():
+    done = warm_up.warm_up("01-rnn-cells", "torch")
+    compiled = {Path(name).as_posix() for name in done.compiled}
+    assert not done.failed
+    # the kernel's side: the framework and the kernel itself (the kernel never writes bytecode of its own)
+    assert any(name.endswith("/torch/__init__.py") for name in compiled)
+    assert any(name.endswith("/ipykernel/kernelapp.py") for name in compiled)
+    # the grader's side
+    assert any(name.endswith("/nbclient/client.py") for name in compiled)
+    # what no grading of lab 01 imports stays uncompiled
+    assert not any("/sympy/" in name or "/networkx/" in name for name in compiled)
+    # only this environment's own files: not the standard library's
+    assert all(Path(name).resolve().is_relative_to(Path(sys.prefix).resolve()) for name in compiled)
+    # the lab's own student notebook was graded: its functions are not written yet
+    assert done.report.lab == "01-rnn-cells" and done.report.score == 0
