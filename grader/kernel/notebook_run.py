@@ -149,8 +149,9 @@ class NotebookRun:
 
 
 class Prestart:
-    """The kernel of the next run started in a background thread (framework imported) while the current run
-    is judged: for many notebooks graded one after the other in one process (``grader validate``).
+    """A run's kernel started in a background thread (framework imported) while this thread does other work:
+    the next run's while the current one is judged (``grader validate``), or a grading's own while what
+    judging needs is made ready (:func:`grader.judging.grading.grade`).
 
     Every kernel still serves one notebook only: :meth:`take` hands over a run whose kernel has run nothing but
     the grader's set-up code; :meth:`discard` closes one that is not wanted. A start that failed is raised by
