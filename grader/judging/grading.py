@@ -1,7 +1,7 @@
 """Grading one notebook: run it in a fresh kernel, then judge every check of its lab.
 
-The kernel starts first: the check kinds and the public checks' recordings, which only judging needs, are
-imported and read while it starts (:meth:`Grading.prepare`).
+The kernel starts first: NumPy, the check kinds, the probing and the public checks' recordings, which only
+judging needs, are imported and read while it starts (:meth:`Grading.prepare`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import nbformat
-import numpy as np
 
 from grader.course import frameworks
 from grader.course.labs import load_lab
@@ -27,10 +26,8 @@ from grader.course.notebook import identify, mismatch_warnings, read_notebook
 from grader.course.paths import private_root
 from grader.course.spec import CheckSpec
 from grader.errors import GraderError, InputError, ProbeError
-from grader.judging.recorded import NotRecorded
 from grader.kernel import sandbox
 from grader.kernel.notebook_run import NotebookRun, Prestart, Progress
-from grader.kernel.probing import probe
 from grader.reports.report import ERROR, FAILED, PASSED, SKIPPED, CheckResult, Report
 
 if TYPE_CHECKING:
@@ -51,9 +48,12 @@ class Grading(NotebookRun):
 
     # -- judging -----------------------------------------------------------------------------
     def prepare(self) -> None:
-        """Import the check kinds and read the public checks' recordings: what judging needs and the kernel's
-        start does not, done while the kernel starts (or at the first check)."""
-        from grader.judging.checks import registry  # noqa: F401 - imported ahead of the first check
+        """Import NumPy, the check kinds and the probing, and read the public checks' recordings: what judging
+        needs and the kernel's start does not, done while the kernel starts (or at the first check)."""
+        import numpy  # noqa: F401 - imported ahead of the first check, as the rest
+
+        from grader.judging.checks import registry  # noqa: F401
+        from grader.kernel.probing import probe  # noqa: F401
 
         if self.course == PUBLIC and self._public is None:
             from grader.judging.public_checks import PublicChecks
@@ -75,6 +75,8 @@ class Grading(NotebookRun):
 
     def context(self, check: CheckSpec, seed: int, hidden_dir: Path) -> CheckContext:
         """What a check may know: the flavour, randomness of its own (seed and check id), the lab's data."""
+        import numpy as np
+
         from grader.judging.checks.base import CheckContext
 
         return CheckContext(
@@ -90,6 +92,8 @@ class Grading(NotebookRun):
         """Plan, call the student's code in the kernel, judge (inside ``judging``); never raises."""
         from grader.judging.checks import registry
         from grader.judging.public_checks import FROM_YOUR_ANSWERS, awaiting
+        from grader.judging.recorded import NotRecorded
+        from grader.kernel.probing import probe
 
         assert self.session is not None
         self.progress(f"check {check.id}")
