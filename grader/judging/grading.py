@@ -158,8 +158,9 @@ def grade(
     then. The kernel has run nothing but the grader's set-up code before it.
     """
     path = Path(notebook)
-    nb = read_notebook(path)
-    lab_id, framework_name = identify(nb, lab, framework)
+    # with the lab and the flavour given, the kernel starts before the notebook is read (and while it is)
+    nb = None if lab and framework and path.is_file() else read_notebook(path)
+    lab_id, framework_name = (lab, framework) if nb is None else identify(nb, lab, framework)
     if lab_id is None:
         raise InputError(f"{path}: the notebook does not say which lab it is; pass --lab")
     spec = load_lab(lab_id)
@@ -188,8 +189,14 @@ def grade(
             return time.monotonic()
 
         started = start_clock() if started_ahead is None else 0.0
-        ahead = Prestart(run)  # the kernel starts while what judging needs is made ready
-        run.prepare()
+        ahead = Prestart(run)  # the kernel starts while the notebook is read and what judging needs made ready
+        try:
+            if nb is None:
+                nb = read_notebook(path)
+            run.prepare()
+        except BaseException:
+            ahead.discard()  # once its start has ended: a kernel is never closed while it starts
+            raise
         ahead.take()
         if started_ahead is not None:
             started_ahead()
