@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.course.lab_extras import IMPORT_EXTRA as LAB_IMPORT_EXTRA
+
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 EXTRAS = PYPROJECT["optional-dependencies"]
@@ -56,8 +58,8 @@ def test_ci_installs_every_extra():
 
 STAFF_ONLY = {"distributed", "dask"}
 HEAVY = {"pandas", "scikit-learn", "scipy", "matplotlib"}
-IMPORT_EXTRA = {"torch": "torch", "keras": "keras", "tensorflow": "keras", "pandas": "pandas", "sklearn": "sklearn",
-                "scipy": "sklearn", "matplotlib": "plots"}
+# which extra installs a module: the frameworks', and the ones a lab may declare (grader.course.lab_extras)
+IMPORT_EXTRA = {"torch": "torch", "keras": "keras", "tensorflow": "keras", **LAB_IMPORT_EXTRA}
 
 
 def test_the_core_and_the_framework_extras_are_slim():
@@ -90,25 +92,54 @@ def _check_kind_imports(lab) -> set[str]:
     return found
 
 
-def test_every_lab_declares_what_its_notebooks_and_checks_import():
-    """A student's install of one lab (grader/platforms/starter.py's LAB_EXTRAS) holds every module its notebooks import."""
-    from grader.course.labs import lab_ids, load_lab
-    from grader.platforms.starter import LAB_EXTRAS, student_extras
+def _undeclared(lab) -> dict[str, set[str]]:
+    """Per flavour, the extras the lab's notebooks (student and reference) and check kinds import but a student's
+    install of that lab would not take."""
+    from grader.platforms.starter import student_extras
 
-    assert set(LAB_EXTRAS) == set(lab_ids())
-    for extras in LAB_EXTRAS.values():
-        assert set(extras) <= set(EXTRAS) - {"keras", "torch", "dev", "staff"}
+    checks = _check_kind_imports(lab)
+    missing = {}
+    for framework, flavour in lab.flavours.items():
+        installed = set(student_extras(lab, framework))
+        notebooks = [flavour.notebook]
+        if flavour.reference is not None and flavour.reference.is_file():
+            notebooks.append(flavour.reference)
+        imports = set().union(*map(_notebook_imports, notebooks)) | checks
+        needed = {IMPORT_EXTRA[m] for m in imports if m in IMPORT_EXTRA} - {"keras", "torch"} | {framework}
+        missing[framework] = needed - installed
+    return missing
+
+
+def test_every_lab_declares_what_its_notebooks_and_checks_import():
+    """Each lab's spec says which extras it takes (``extras``), and a student's install of it holds every module
+    its notebooks and checks import."""
+    from grader.course.labs import lab_ids, load_lab
+
     for lab_id in lab_ids():
         lab = load_lab(lab_id)
-        checks = _check_kind_imports(lab)
-        for framework, flavour in lab.flavours.items():
-            installed = set(student_extras(lab, framework))
-            notebooks = [flavour.notebook]
-            if flavour.reference is not None and flavour.reference.is_file():
-                notebooks.append(flavour.reference)
-            imports = set().union(*map(_notebook_imports, notebooks)) | checks
-            needed = {IMPORT_EXTRA[m] for m in imports if m in IMPORT_EXTRA} - {"keras", "torch"} | {framework}
-            assert needed <= installed, (lab_id, framework, needed - installed)
+        assert lab.extras is not None, f"{lab_id}: its spec does not declare its extras (it would take them all)"
+        assert set(lab.extras) <= set(EXTRAS) - {"keras", "torch", "dev", "staff"}
+        assert _undeclared(lab) == {framework: set() for framework in lab.flavours}, lab_id
+
+
+def test_a_lab_declaring_too_few_extras_is_caught():
+    from dataclasses import replace
+
+    from grader.course.labs import load_lab
+
+    lab = replace(load_lab("02-tracing-vs-passfail"), extras=())
+    assert _undeclared(lab) == {"keras": {"pandas", "sklearn", "plots"}, "torch": {"pandas", "sklearn", "plots"}}
+
+
+def test_the_extras_a_lab_may_declare_are_pyprojects_and_the_schemas():
+    from grader.course import lab_extras
+    from grader.course.schemas import load as load_schema
+
+    declarable = set(EXTRAS) - {"keras", "torch", "dev", "staff"}
+    assert set(lab_extras.LAB_EXTRAS) == declarable
+    enum = load_schema("assignment.schema.json")["properties"]["extras"]["items"]["enum"]
+    assert set(enum) == declarable
+    assert set(lab_extras.IMPORT_EXTRA.values()) == declarable
 
 
 def test_floor_script_runs_the_tests_in_ci():

@@ -39,6 +39,7 @@ def test_grader_new_scaffolds_one_oracle_check_per_solution_function(course):
     student = "\n".join(c.source for c in read_notebook(lab.flavours["torch"].notebook).cells if c.cell_type == "code")
     assert student.count("raise NotImplementedError(") == 4 and "cumsum" not in student
     assert (course / "assignments" / "90-tiny-numpy" / "README.md") in made.written
+    assert lab.extras == ()  # NumPy only: a student's install of it takes no extra
     with pytest.raises(Exception, match="exists already"):
         new_lab("90-tiny-numpy", NOTEBOOK)
 
@@ -91,6 +92,7 @@ def test_grader_new_adds_a_second_flavour_to_a_lab(course, tmp_path):
     nb.cells = [cell for cell in nb.cells if "def summary" not in cell.source]
     nb.cells.append(nbformat.v4.new_code_cell(
         "def clip(x, limit: float):\n    # BEGIN SOLUTION\n    return np.clip(x, -limit, limit)\n    # END SOLUTION"))
+    nb.cells.append(nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nfrom pandas import DataFrame"))
     keras_reference = tmp_path / "keras_version.ipynb"
     nbformat.write(nb, keras_reference)
     made = new_lab("90-tiny-numpy", keras_reference, "keras")
@@ -102,6 +104,7 @@ def test_grader_new_adds_a_second_flavour_to_a_lab(course, tmp_path):
     assert lab.checks[-1].params["args"] == [{"array": {"shape": [[2, 6], [2, 6]], "dtype": "float32"}},
                                              {"float": [-2.0, 2.0]}]
     assert lab.flavours["keras"].notebook.is_file() and lab.flavours["keras"].reference.is_file()
+    assert lab.extras == ("pandas", "plots")  # what the new flavour's notebook imports: its students' install takes them
     with pytest.raises(Exception, match="exists already with a keras flavour"):
         new_lab("90-tiny-numpy", keras_reference, "keras")
 

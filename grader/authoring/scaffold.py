@@ -20,6 +20,7 @@ from typing import Any
 import nbformat
 import yaml
 
+from grader.course.lab_extras import LAB_EXTRAS, extras_for, imported_modules
 from grader.course.notebook import identify, read_notebook
 from grader.course.paths import assignments_dir, course_root, private_root
 from grader.course.release import _BEGIN
@@ -155,12 +156,16 @@ def new_lab(lab_id: str, reference: Path, framework: str | None = None, force: b
     flavour = {"notebook": f"{lab_id}-{framework}.ipynb", "reference": reference_rel.as_posix()}
     if existing is not None:
         spec = add_flavour(existing, framework, flavour, functions)
+        if "extras" in spec:  # the new flavour's imports too
+            wanted = {*spec["extras"], *extras_for(imported_modules(nb))}
+            spec["extras"] = [extra for extra in LAB_EXTRAS if extra in wanted]
     else:
         spec = {
             "lab": lab_id,
             "title": title,
             "description": f"Scaffolded by `grader new` from {Path(reference).name}: one oracle check per function.",
             "api": [f.name for f in functions],
+            "extras": list(extras_for(imported_modules(nb))),
             "flavours": {framework: flavour},
             "limits": {"cell_timeout": 60, "notebook_timeout": 300, "probe_timeout": 60},
             "checks": [_check(f) for f in functions],

@@ -57,6 +57,8 @@ class Lab:
     description: str = ""
     # hidden file name -> {"from": public file, "first" | "last": rows}: public data laid out like hidden/
     public_standin: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # the grader's extras the lab imports beyond the core and the framework (None: the spec does not say: all)
+    extras: tuple[str, ...] | None = None
 
     @property
     def public_dir(self) -> Path:
@@ -153,6 +155,7 @@ def parse_lab(data: dict[str, Any], lab_dir: Path) -> Lab:
         api=tuple(data.get("api", ())),
         description=data.get("description", ""),
         public_standin=dict(data.get("public_standin", {})),
+        extras=tuple(data["extras"]) if "extras" in data else None,
     )
 
 

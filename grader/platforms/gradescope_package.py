@@ -100,7 +100,7 @@ def build_package(lab_id: str, out: Path, options: PackageOptions | None = None)
         raise InputError(f"--wheel {options.wheel}: no such file")
     from grader.platforms.starter import lab_extras
 
-    extras = ",".join([*sorted(lab.flavours), *lab_extras(lab.id)])  # the frameworks and what the lab imports
+    extras = ",".join([*sorted(lab.flavours), *lab_extras(lab)])  # the frameworks and what the lab imports
     if options.wheel is not None:
         requirement = f"/autograder/source/{options.wheel.name}[{extras}]"
     else:

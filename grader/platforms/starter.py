@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from grader.course import frameworks
+from grader.course.lab_extras import LAB_EXTRAS
 from grader.course.release import build_release
 from grader.course.spec import Lab
 from grader.errors import InputError
@@ -33,18 +34,6 @@ PIP_INTO_ENV = 'python -m pip --python "$HOME/grader-venv/bin/python" install --
 # ... then the lab's own student notebook, shipped with the grader, is graded once and what that imported is
 # compiled (grader.judging.warm_up), before the environment is kept: nothing of the student's repository runs
 WARM_UP = '"$HOME/grader-venv/bin/grader" warm-up {lab} --framework {framework}'
-# What each lab's notebooks and checks import beyond the core and the framework: the extras (pyproject.toml)
-# a student's install of that lab takes, and the Gradescope autograder's (tests/test_dependency_ranges.py reads
-# every lab's notebooks and check kinds against it). A lab missing here takes them all.
-LAB_EXTRAS: dict[str, tuple[str, ...]] = {
-    "01-rnn-cells": (),
-    "02-tracing-vs-passfail": ("pandas", "sklearn", "plots"),
-    "03-windowing-forecast": ("pandas", "plots"),
-    "04-gradient-clipping": ("plots",),
-    "05-improving-rnns": ("pandas", "plots"),
-    "06-text-classification": (),
-}
-ALL_LAB_EXTRAS = ("pandas", "sklearn", "plots")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _TAG = re.compile(r"^v?\d+(\.\d+)*([-.+]?[A-Za-z0-9.]+)?$")
 _VERSION = re.compile(r"^\d+(\.\d+)*([abc]|rc|\.post|\.dev)?\d*$")
@@ -97,14 +86,14 @@ class StaffOptions:
     by: str = "commit-date"  # or "push": GitHub's record of pushes decides what came before the deadline
 
 
-def lab_extras(lab_id: str) -> tuple[str, ...]:
-    """The extras lab ``lab_id`` needs beyond its framework's (all of them for a lab the table does not name)."""
-    return LAB_EXTRAS.get(lab_id, ALL_LAB_EXTRAS)
+def lab_extras(lab: Lab) -> tuple[str, ...]:
+    """The extras ``lab`` needs beyond its framework's: its spec's ``extras``, all of them where it says none."""
+    return LAB_EXTRAS if lab.extras is None else lab.extras
 
 
 def student_extras(lab: Lab, framework: str) -> list[str]:
     """What a student's install of ``lab`` in ``framework`` takes: the framework's extra and the lab's."""
-    return [EXTRAS[framework], *lab_extras(lab.id)]
+    return [EXTRAS[framework], *lab_extras(lab)]
 
 
 def _cache_key(options: StarterOptions, install: list[str]) -> str:
@@ -259,7 +248,7 @@ def staff_workflow(lab: Lab, staff: StaffOptions | CourseStaffOptions, directory
     """
     minutes = int(lab.limits.notebook_timeout // 60) * 4 + 60
     # the frameworks, what the lab imports beyond them, and the staff extra (grader batch's Dask engine)
-    extras = ",".join(dict.fromkeys([*staff.extras.split(","), *lab_extras(lab.id), "staff"]))
+    extras = ",".join(dict.fromkeys([*staff.extras.split(","), *lab_extras(lab), "staff"]))
     if isinstance(staff, CourseStaffOptions):
         return _course_staff_workflow(lab, staff, directory or Path("."), extras, str(min(360, minutes)))
     from grader.platforms.collect import parse_deadline, valid_login
