@@ -69,3 +69,21 @@ def test_warm_up_compiles_what_the_kernel_and_the_grader_imported_and_nothing_el
     assert all(Path(name).resolve().is_relative_to(Path(sys.prefix).resolve()) for name in compiled)
     # the lab's own student notebook was graded: its functions are not written yet
     assert done["lab"] == "01-rnn-cells" and done["score"] == 0
+
+
+def test_the_command_renders_the_reports_the_student_workflow_writes(monkeypatch):
+    """What rendering the workflow's reports imports (the HTML report's, say) is compiled with the rest."""
+    from grader.platforms.starter import student_report_formats
+    from grader.reports.report import Report
+
+    seen = {}
+
+    def fake(lab, framework, formats=(), prefix=None):
+        seen["formats"] = list(formats)
+        return warm_up.WarmUp(Report(lab, framework, "nb.ipynb"), ["a.py"], [], 0.1)
+
+    monkeypatch.setattr(warm_up, "warm_up", fake)
+    result = CliRunner().invoke(main, ["warm-up", "01-rnn-cells", "--framework", "torch"])
+    assert result.exit_code == 0, result.output
+    assert seen["formats"] == [name for name, _ in student_report_formats()]
+    assert "html" in seen["formats"] and "markdown" in seen["formats"]

@@ -11,16 +11,16 @@ that kernel and compiled here.
 
 from __future__ import annotations
 
+import compileall
 import json
-import py_compile
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.course.labs import load_lab
 from grader.course.notebook import read_notebook
-from grader.errors import InputError
 from grader.reports.report import Report
 
 # Run in the kernel after the notebook and its checks: the source files of the modules it imported, as JSON.
@@ -35,30 +35,32 @@ MARKER = "__grader_modules__"
 @dataclass
 class WarmUp:
     report: Report
-    compiled: list[str]  # source files whose bytecode was written (or was already there)
+    compiled: list[str]  # source files whose bytecode was written, or was up to date already
     failed: list[str]  # source files that could not be compiled (read-only, or not Python)
     seconds: float
 
 
-def warm_up(lab_id: str, framework: str, prefix: str | Path | None = None) -> WarmUp:
-    """Grade LAB's own student notebook of FRAMEWORK and compile every module it imported under ``prefix``.
+def warm_up(lab_id: str, framework: str, formats: Sequence[str] = (), prefix: str | Path | None = None) -> WarmUp:
+    """Grade LAB's own student notebook of FRAMEWORK, render its report in ``formats`` (what the grading's
+    reports import), and compile every module that imported, here and in the kernel, under ``prefix``.
 
     ``prefix`` (default: this environment's ``sys.prefix``) bounds what is compiled: only the environment's own
-    files, never the standard library's or another folder's.
+    files, never the standard library's or another folder's. A module whose bytecode is already up to date (this
+    process wrote it when it imported the module) is left as it is.
     """
     from grader.judging.grading import Grading
+    from grader.reports import formats as report_formats
 
     started = time.monotonic()
     lab = load_lab(lab_id)
-    if framework not in lab.flavours:
-        raise InputError(f"lab {lab.id} has no {framework!r} flavour (it has: {', '.join(lab.flavours)})")
-    path = lab.flavours[framework].notebook
-    nb = read_notebook(path)
     root = Path(prefix or sys.prefix).resolve()
     with Grading(lab, framework, seed=0, use_sandbox=False) as run:
-        events = run.execute(nb, path.name)
+        path = lab.flavours[framework].notebook
+        events = run.execute(read_notebook(path), path.name)
         report = Report(lab.id, framework, str(path), run.judge(), events, run.seed)
         outcome = run.session.run_code(MODULE_FILES, timeout=60)
+    for name in formats:
+        report_formats.get(name)(report)
     kernel_files = _listed(outcome.outputs)
     here = {getattr(module, "__file__", None) for module in list(sys.modules.values())}
     compiled: list[str] = []
@@ -67,11 +69,7 @@ def warm_up(lab_id: str, framework: str, prefix: str | Path | None = None) -> Wa
         source = Path(name)
         if source.suffix != ".py" or not _inside(source, root):
             continue
-        try:
-            py_compile.compile(str(source), doraise=True)
-            compiled.append(name)
-        except (OSError, py_compile.PyCompileError):
-            failed.append(name)
+        (compiled if compileall.compile_file(str(source), quiet=2) else failed).append(name)
     return WarmUp(report, compiled, failed, time.monotonic() - started)
 
 

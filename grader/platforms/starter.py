@@ -114,7 +114,7 @@ def fill(template: str, **values: str) -> str:
     return _PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), template)
 
 
-def _report_formats() -> list[tuple[str, str]]:
+def student_report_formats() -> list[tuple[str, str]]:
     """The reports the student's run writes: only formats that leave hidden checks' messages out."""
     from grader.reports import formats
 
@@ -161,7 +161,7 @@ def workflow(lab: Lab, framework: str, options: StarterOptions | None = None) ->
         install.append(f'{PIP_INTO_ENV} --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"')
     install.append(f'{PIP_INTO_ENV} "{options.requirement(",".join(student_extras(lab, framework)))}"')
     install.append(WARM_UP.format(lab=lab.id, framework=framework))
-    pairs = _report_formats()
+    pairs = student_report_formats()
     formats = [f"            --format {name} --output grading/{file}" + (" \\" if i < len(pairs) - 1 else "")
                for i, (name, file) in enumerate(pairs)]
     return fill(
