@@ -30,7 +30,7 @@ CHECK_ARGV = ("{python}", "-m", "grader", "check", "{notebook}", "--quiet",
 # With this option ``grader check`` starts its kernel, then waits for a line ``go`` on standard input before it
 # runs the notebook: a task can be started while another is still being graded (:class:`StartedTask`).
 START_AHEAD = "--start-ahead"
-GO = b"go\n"
+GO = "go"
 
 
 
@@ -163,7 +163,7 @@ class StartedTask:
     def _go(self) -> None:
         stdin = self.process.stdin
         try:
-            stdin.write(GO)
+            stdin.write(f"{GO}\n".encode())
             stdin.flush()
         except OSError:  # it has ended already (bad input, or a command that does not wait): its status says why
             pass

@@ -119,11 +119,10 @@ def check(notebook: Path, lab: str | None, framework: str | None, formats: tuple
 
 
 
-GO = "go"
-
-
 def _wait_for_go() -> None:
     """Block until the batch says go (a line ``go`` on standard input); end quietly if it never will."""
+    from grader.batch.task import GO
+
     line = sys.stdin.readline()
     if line.strip() != GO:
         sys.exit(EXIT_INPUT)  # the batch no longer wants this grading: nothing of the notebook has run
