@@ -14,7 +14,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from grader.batch.rows import GRADED, GRADER_ERROR, NOT_GRADED, UNSAFE_CHARS
 from grader.kernel.process_tree import kill_all, process_family
@@ -87,9 +87,13 @@ class StartedTask:
 
     def __init__(self, task: Task) -> None:
         self.task = task
-        self.result: dict[str, Any] | None = None
+        self.result: dict[str, Any] | None = None  # known before any grading: a refusal, or the start failed
         self.work: Path | None = None
+        self.errors: IO[bytes] | None = None  # the process's standard error, kept in the folder
         self.process: subprocess.Popen | None = None
+        # the family is remembered while it runs: a kernel in a session of its own is orphaned (and no longer
+        # listed as a descendant) the moment the grading process dies, and must go too
+        self.family: dict[int, Any] = {}
         try:
             self._start()
         except Exception as exc:  # noqa: BLE001 - a task must always come back with a row
@@ -118,9 +122,6 @@ class StartedTask:
         self.errors = open(work / "stderr.txt", "w+b")  # noqa: SIM115 - closed by finish() or discard()
         self.process = subprocess.Popen(_dying_with_parent(argv), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                         stderr=self.errors, cwd=work, start_new_session=True)
-        # the family is remembered while it runs: a kernel in a session of its own is orphaned (and no longer
-        # listed as a descendant) the moment the grading process dies, and must go too
-        self.family: dict[int, Any] = {}
 
     def finish(self) -> dict[str, Any]:
         """Let the grading go on, wait for it (at most the task's timeout from now) and return its result."""
@@ -142,8 +143,9 @@ class StartedTask:
             self._remove()
 
     def _remove(self) -> None:
-        if getattr(self, "errors", None) is not None:
+        if self.errors is not None:
             self.errors.close()
+            self.errors = None
         if self.work is not None:
             shutil.rmtree(self.work, ignore_errors=True)
             self.work = None
