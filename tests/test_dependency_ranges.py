@@ -4,7 +4,6 @@ and the README names the versions the suite runs on."""
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
 import tomllib
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader.course.lab_extras import IMPORT_EXTRA as LAB_IMPORT_EXTRA
+from grader.course.lab_extras import imported_modules, imports_in
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -72,11 +72,9 @@ def test_the_core_and_the_framework_extras_are_slim():
 
 
 def _notebook_imports(path: Path) -> set[str]:
-    found = set()
-    for cell in json.loads(path.read_text())["cells"]:
-        if cell["cell_type"] == "code":
-            found |= set(re.findall(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", "".join(cell["source"]), re.M))
-    return found
+    from grader.course.notebook import read_notebook
+
+    return imported_modules(read_notebook(path))
 
 
 def _check_kind_imports(lab) -> set[str]:
@@ -88,7 +86,7 @@ def _check_kind_imports(lab) -> set[str]:
     found = set()
     for check in lab.checks:
         source = inspect.getsource(inspect.getmodule(type(registry.get(check.kind))))
-        found |= set(re.findall(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", source, re.M))
+        found |= imports_in(source)
     return found
 
 

@@ -19,9 +19,14 @@ IMPORT_EXTRA = {"pandas": "pandas", "sklearn": "sklearn", "scipy": "sklearn", "m
 _IMPORT = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", re.M)
 
 
+def imports_in(source: str) -> set[str]:
+    """The top-level modules Python source imports (at the start of a line)."""
+    return set(_IMPORT.findall(source))
+
+
 def imported_modules(nb: nbformat.NotebookNode) -> set[str]:
     """The top-level modules the notebook's code cells import."""
-    return {name for cell in nb.cells if cell.cell_type == "code" for name in _IMPORT.findall(cell.source)}
+    return {name for cell in nb.cells if cell.cell_type == "code" for name in imports_in(cell.source)}
 
 
 def extras_for(modules: Iterable[str]) -> tuple[str, ...]:
