@@ -27,15 +27,17 @@ ROOT = Path(__file__).resolve().parent.parent
 LABS = ("01-rnn-cells", "04-gradient-clipping")
 
 
-def build_class(folder: Path, n: int) -> list[Path]:
-    """N submissions, alternating lab 01 and lab 04, each in its own student folder."""
+def build_class(folder: Path, n: int, labs: tuple[str, ...] = LABS, framework: str = "torch",
+                root: Path = ROOT) -> list[Path]:
+    """N submissions taking ``labs`` in turn, each in its own student folder: each lab's reference from the
+    checkout ``root``, then the reference with one of its wrong solutions appended, in turn."""
     made = []
-    wrong = {lab: sorted((ROOT / "tests" / "wrong_solutions" / lab / "torch").glob("*.py")) for lab in LABS}
+    wrong = {lab: sorted((root / "tests" / "wrong_solutions" / lab / framework).glob("*.py")) for lab in labs}
     for i in range(n):
-        lab = LABS[i % 2]
-        nb = nbformat.read(ROOT / "reference" / "torch" / f"{lab}.ipynb", as_version=4)
-        nb.metadata["grader"] = {"lab": lab, "framework": "torch"}
-        k = i // 2
+        lab = labs[i % len(labs)]
+        nb = nbformat.read(root / "reference" / framework / f"{lab}.ipynb", as_version=4)
+        nb.metadata["grader"] = {"lab": lab, "framework": framework}
+        k = i // len(labs)
         if k:  # the first of each lab is the reference itself
             solution = wrong[lab][(k - 1) % len(wrong[lab])]
             nb.cells.append(nbformat.v4.new_code_cell(solution.read_text()))

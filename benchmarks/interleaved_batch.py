@@ -23,23 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from batch_throughput import build_class  # benchmarks/: run as a script from there
+
 LAB = "01-rnn-cells"
 TIMING_COLUMNS = {"seconds", "graded_at", "host", "grader_version"}
-
-
-def build_class(source: Path, folder: Path, n: int, framework: str) -> None:
-    import nbformat
-
-    reference = nbformat.read(source / "reference" / framework / f"{LAB}.ipynb", as_version=4)
-    wrong = sorted((source / "tests" / "wrong_solutions" / LAB / framework).glob("*.py"))
-    for i in range(n):
-        nb = nbformat.from_dict(json.loads(json.dumps(reference)))
-        nb.metadata["grader"] = {"lab": LAB, "framework": framework}
-        if i:
-            nb.cells.append(nbformat.v4.new_code_cell(wrong[(i - 1) % len(wrong)].read_text()))
-        path = folder / f"student{i:02d}" / f"{LAB}-{framework}.ipynb"
-        path.parent.mkdir(parents=True)
-        nbformat.write(nb, path)
 
 
 def grades(out: Path) -> list[dict[str, str]]:
@@ -74,7 +61,7 @@ def main() -> int:
     seen: dict[str, list[list[dict[str, str]]]] = {"first": [], "second": []}
     with tempfile.TemporaryDirectory(prefix="interleaved-batch-") as tmp:
         base = Path(tmp)
-        build_class(sources["first"], base / "class", args.n, args.framework)
+        build_class(base / "class", args.n, (LAB,), args.framework, root=sources["first"])
         for index in range(args.rounds):
             for name in (("first", "second") if index % 2 == 0 else ("second", "first")):
                 out = base / f"out-{name}-{index}"

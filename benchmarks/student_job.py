@@ -58,6 +58,13 @@ def _packages(python: Path) -> list[str]:
     return sorted(p["name"].lower() for p in json.loads(out))
 
 
+def _runner_env(venv: Path) -> dict[str, str]:
+    """The environment of the workflow's steps: no private course, nothing of this checkout, the venv on PATH."""
+    env = {k: v for k, v in os.environ.items() if k not in ("GRADER_PRIVATE", "VIRTUAL_ENV", "PYTHONPATH")}
+    env.update(OMP_NUM_THREADS="1", PATH=f"{venv / 'bin'}:{env['PATH']}")
+    return env
+
+
 def _install(venv: Path, wheel: Path, extras: str, framework: str, cache: Path, pip_in_venv: bool = False,
              bytecode: str = "imported") -> dict[str, float]:
     """The workflow's install step, timed part by part, pip's cache at ``cache``: a venv without pip filled by
@@ -71,10 +78,8 @@ def _install(venv: Path, wheel: Path, extras: str, framework: str, cache: Path, 
         times["torch"] = _run(pip + [TORCH], nice=True)
     times["grader"] = _run(pip + [f"{wheel}[{extras}]"], nice=True)
     if bytecode == "imported":  # the workflow's warm-up line, run as a runner runs it (no sandbox there)
-        env = {k: v for k, v in os.environ.items() if k not in ("GRADER_PRIVATE", "VIRTUAL_ENV", "PYTHONPATH")}
-        env.update(OMP_NUM_THREADS="1", GRADER_SANDBOX="off")
         times["warm_up"] = _run([str(venv / "bin" / "grader"), "warm-up", "01-rnn-cells", "--framework", framework],
-                                nice=True, env=env, cwd=venv.parent)
+                                nice=True, env=_runner_env(venv), cwd=venv.parent)
     return times
 
 
@@ -85,11 +90,9 @@ def _public_check(venv: Path, framework: str, work: Path) -> float:
     repo.mkdir(parents=True)
     notebook = repo / f"01-rnn-cells-{framework}.ipynb"
     shutil.copy(str(SAMPLE).format(framework=framework), notebook)
-    env = {k: v for k, v in os.environ.items() if k not in ("GRADER_PRIVATE", "VIRTUAL_ENV", "PYTHONPATH")}
-    env.update(OMP_NUM_THREADS="1", PATH=f"{venv / 'bin'}:{env['PATH']}")
     return _run([str(venv / "bin" / "grader"), "check", notebook.name, "--lab", "01-rnn-cells", "--framework",
                  framework, "--exit-zero", "--no-sandbox", "--format", "json", "--output", "grading/report.json"],
-                env=env, cwd=repo)
+                env=_runner_env(venv), cwd=repo)
 
 
 def _importtime(venv: Path, work: Path) -> dict:
