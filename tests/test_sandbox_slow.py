@@ -530,6 +530,30 @@ def test_the_overall_deadline_holds_whatever_the_kernel_does(unchanged):
     assert run.session is None and not run.box.root.exists()
 
 
+
+def test_a_grading_started_ahead_has_its_overall_deadline_counted_from_its_turn(unchanged, tmp_path):
+    """``grader batch --sequential`` starts a grading ahead; the deadline is set at its turn. Waiting longer than
+    the deadline does not use it up (the notebook still runs), and the deadline still ends a notebook that
+    ignores every interrupt: with no deadline set at the turn, only the cell's own 120 s would."""
+    from grader.judging.grading import grade
+
+    nb = attacked("import time\nwhile True:\n    try:\n        time.sleep(1000)\n    except KeyboardInterrupt:\n"
+                  "        pass", before=True)
+    path = write(nb, tmp_path / "endless.ipynb")
+    turns: list[float] = []
+
+    def turn() -> None:  # the batch says go 12 s after the kernel is ready
+        time.sleep(12)
+        turns.append(time.monotonic())
+
+    report = grade(path, lab="01-rnn-cells", framework="torch", seed=5, total_timeout=10, cell_timeout=120,
+                   notebook_timeout=300, started_ahead=turn)
+    after_turn = time.monotonic() - turns[0]
+    assert report.cells[0].status == "timeout" and "overall deadline" in report.cells[0].message, report.cells
+    assert after_turn < 60
+    assert all(check.score == 0 for check in report.checks)
+
+
 # -- GitHub Actions: forged workflow commands --------------------------------------------------------------
 def test_forged_workflow_commands_never_reach_the_runner(control, tmp_path):
     from test_sandbox import runner_commands
